@@ -1,0 +1,111 @@
+package dev.sparkpretrain.tokenization;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finds added tokens in text, as HF's {@code AddedVocabulary}: leftmost-longest, non-overlapping matches
+ * (HF uses Aho-Corasick with that match kind), then the single-word, lstrip and rstrip rules. One matcher
+ * holds either the tokens matched on original text or those matched on normalized text.
+ */
+final class AddedVocabulary implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Candidates by first UTF-16 unit, longest first, so the first hit at a position is the longest. */
+  private final Map<Character, AddedToken[]> byFirstChar = new HashMap<>();
+  private final boolean empty;
+
+  AddedVocabulary(List<AddedToken> tokens) {
+    Map<Character, List<AddedToken>> groups = new HashMap<>();
+    for (AddedToken t : tokens) {
+      groups.computeIfAbsent(t.content().charAt(0), k -> new ArrayList<>()).add(t);
+    }
+    groups.forEach((c, list) -> {
+      list.sort(Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed());
+      byFirstChar.put(c, list.toArray(new AddedToken[0]));
+    });
+    empty = tokens.isEmpty();
+  }
+
+  boolean isEmpty() {
+    return empty;
+  }
+
+  /** Receives the pieces of a text: plain stretches ({@code token == null}) and added-token matches. */
+  interface PieceSink {
+    void piece(int start, int end, AddedToken token);
+  }
+
+  /** Cuts {@code text[from, to)} into plain stretches and matches, in order. */
+  void split(CharSequence text, int from, int to, PieceSink sink) {
+    int plainStart = from;
+    int i = from;
+    while (i < to) {
+      AddedToken[] candidates = byFirstChar.get(text.charAt(i));
+      AddedToken match = null;
+      if (candidates != null) {
+        for (AddedToken t : candidates) {
+          String c = t.content();
+          if (i + c.length() <= to && regionMatches(text, i, c)) {
+            match = t;
+            break;
+          }
+        }
+      }
+      if (match == null) {
+        i++;
+        continue;
+      }
+      int start = i;
+      int stop = i + match.content().length();
+      if (match.singleWord() && !(isWordBoundary(text, from, start, to, stop))) {
+        i = stop; // HF's iterator resumes after the skipped match
+        continue;
+      }
+      if (match.lstrip()) {
+        while (start > plainStart && CharClasses.isWhitespace(text.charAt(start - 1))) {
+          start--;
+        }
+      }
+      if (match.rstrip()) {
+        while (stop < to && CharClasses.isWhitespace(text.charAt(stop))) {
+          stop++;
+        }
+      }
+      if (plainStart < start) {
+        sink.piece(plainStart, start, null);
+      }
+      sink.piece(start, stop, match);
+      plainStart = stop;
+      i = stop;
+    }
+    if (plainStart < to) {
+      sink.piece(plainStart, to, null);
+    }
+  }
+
+  private static boolean regionMatches(CharSequence text, int at, String s) {
+    for (int k = 0; k < s.length(); k++) {
+      if (text.charAt(at + k) != s.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** HF's single-word rule: no word character (\w) right before or right after the match. */
+  private static boolean isWordBoundary(CharSequence text, int from, int start, int to, int stop) {
+    boolean before = start == from || !isWordChar(Character.codePointBefore(text, start));
+    boolean after = stop == to || !isWordChar(Character.codePointAt(text, stop));
+    return before && after;
+  }
+
+  private static boolean isWordChar(int cp) {
+    return Character.isLetterOrDigit(cp) || cp == '_' || Character.getType(cp) == Character.NON_SPACING_MARK
+        || Character.getType(cp) == Character.CONNECTOR_PUNCTUATION;
+  }
+}

@@ -1,0 +1,267 @@
+package dev.sparkpretrain.tokenization;
+
+import dev.sparkpretrain.tokenization.decode.Decoder;
+import dev.sparkpretrain.tokenization.io.TokenizerJson;
+import dev.sparkpretrain.tokenization.io.VocabTxt;
+import dev.sparkpretrain.tokenization.model.TokenBuffer;
+import dev.sparkpretrain.tokenization.model.TokenModel;
+import dev.sparkpretrain.tokenization.normalize.Normalizer;
+import dev.sparkpretrain.tokenization.pretokenize.PreTokenizer;
+import dev.sparkpretrain.tokenization.process.PostProcessor;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A complete tokenizer: added tokens, normalizer, pre-tokenizer, model, post-processor and decoder, run as
+ * HF tokenizers runs them, so ids match HF's {@code encode(text)} for the same {@code tokenizer.json}.
+ *
+ * <pre>{@code
+ * Tokenizer bert = Tokenizer.load(Path.of("bert-base-uncased.tokenizer.json"));
+ * Encoding e = bert.encode("Hello, world!");        // [CLS] hello , world ! [SEP]
+ * String text = bert.decode(e.ids(), true);         // "hello, world!"
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe; {@link Serializable} so Spark can ship it to executors.
+ */
+public final class Tokenizer implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final Normalizer normalizer;
+  private final PreTokenizer preTokenizer;
+  private final TokenModel model;
+  private final PostProcessor postProcessor;
+  private final Decoder decoder;
+  private final List<AddedToken> addedTokens;
+  private final AddedVocabulary matchedOnOriginal;
+  private final AddedVocabulary matchedOnNormalized;
+  private final java.util.Map<String, AddedToken> addedByContent = new java.util.HashMap<>();
+  private final java.util.Map<Integer, AddedToken> addedById = new java.util.HashMap<>();
+
+  /**
+   * @param normalizer may be null (none)
+   * @param preTokenizer may be null (the whole normalized text is one word)
+   * @param model required
+   * @param postProcessor may be null (sequences concatenated, no special tokens)
+   * @param decoder may be null (tokens joined by spaces, as HF does)
+   * @param addedTokens tokens matched before the model, in HF's {@code added_tokens} order
+   */
+  public Tokenizer(Normalizer normalizer, PreTokenizer preTokenizer, TokenModel model,
+                   PostProcessor postProcessor, Decoder decoder, List<AddedToken> addedTokens) {
+    this.normalizer = normalizer;
+    this.preTokenizer = preTokenizer;
+    this.model = Objects.requireNonNull(model, "model");
+    this.postProcessor = postProcessor;
+    this.decoder = decoder;
+    this.addedTokens = List.copyOf(addedTokens);
+    List<AddedToken> raw = new ArrayList<>();
+    List<AddedToken> normalized = new ArrayList<>();
+    for (AddedToken t : this.addedTokens) {
+      (t.normalized() && normalizer != null ? normalized : raw).add(t);
+      addedByContent.put(t.content(), t);
+      addedById.put(t.id(), t);
+    }
+    matchedOnOriginal = new AddedVocabulary(raw);
+    matchedOnNormalized = new AddedVocabulary(normalized);
+  }
+
+  /**
+   * Reads a tokenizer by file name: {@code *.json} is an HF tokenizer.json, {@code *.txt} a BERT vocab.txt
+   * (uncased WordPiece with {@code [CLS] A [SEP]}), {@code *.model} a SentencePiece model.
+   */
+  public static Tokenizer load(Path file) throws IOException {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".json")) {
+      return TokenizerJson.read(java.nio.file.Files.readString(file));
+    }
+    if (name.endsWith(".txt")) {
+      return VocabTxt.bertUncased(file);
+    }
+    throw new IOException("unknown tokenizer file type (want .json, .txt or .model): " + file);
+  }
+
+  /** Parses an HF tokenizer.json; {@link TokenizerFormatException} names the field that is wrong. */
+  public static Tokenizer fromJson(String tokenizerJson) {
+    return TokenizerJson.read(tokenizerJson);
+  }
+
+  /** This tokenizer as an HF tokenizer.json. */
+  public String toJson() {
+    return TokenizerJson.write(this);
+  }
+
+  public Encoding encode(String text) {
+    return encode(text, true);
+  }
+
+  public Encoding encode(String text, boolean addSpecialTokens) {
+    Encoding a = encodeSequence(text, 0);
+    return postProcessor == null ? a : postProcessor.process(a, null, addSpecialTokens);
+  }
+
+  /** A pair such as BERT's {@code [CLS] A [SEP] B [SEP]}, B with type id 1. */
+  public Encoding encodePair(String a, String b, boolean addSpecialTokens) {
+    Encoding ea = encodeSequence(a, 0);
+    Encoding eb = encodeSequence(b, 1);
+    return postProcessor == null ? Encoding.concat(ea, eb) : postProcessor.process(ea, eb, addSpecialTokens);
+  }
+
+  public List<Encoding> encodeBatch(List<String> texts, boolean addSpecialTokens) {
+    List<Encoding> out = new ArrayList<>(texts.size());
+    for (String t : texts) {
+      out.add(encode(t, addSpecialTokens));
+    }
+    return out;
+  }
+
+  /**
+   * Text of {@code ids}: unknown ids are skipped, special added tokens too when asked, then the decoder
+   * runs (or tokens are joined with spaces when there is none), as HF does.
+   */
+  public String decode(int[] ids, boolean skipSpecialTokens) {
+    List<String> tokens = new ArrayList<>(ids.length);
+    for (int id : ids) {
+      AddedToken added = addedById.get(id);
+      String token = added != null ? added.content() : model.vocabulary().token(id);
+      if (token == null || (skipSpecialTokens && added != null && added.special())) {
+        continue;
+      }
+      tokens.add(token);
+    }
+    return decoder == null ? String.join(" ", tokens) : decoder.decode(tokens);
+  }
+
+  /** Model vocabulary plus added tokens that are not in it (HF's size with added tokens). */
+  public int vocabSize() {
+    int n = model.vocabulary().size();
+    for (AddedToken t : addedTokens) {
+      if (model.vocabulary().id(t.content()) < 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Id of {@code token} (added tokens first, then the model), or -1. */
+  public int tokenToId(String token) {
+    AddedToken t = addedByContent.get(token);
+    return t != null ? t.id() : model.vocabulary().id(token);
+  }
+
+  /** Token of {@code id}, or null. */
+  public String idToToken(int id) {
+    AddedToken t = addedById.get(id);
+    return t != null ? t.content() : model.vocabulary().token(id);
+  }
+
+  /** The words a trainer counts: normalizer and pre-tokenizer only, no added-token matching (as HF). */
+  public List<String> preTokenize(String text) {
+    return PreTokenizedString.words(text, normalizer, preTokenizer);
+  }
+
+  public Normalizer normalizer() {
+    return normalizer;
+  }
+
+  public PreTokenizer preTokenizer() {
+    return preTokenizer;
+  }
+
+  public TokenModel model() {
+    return model;
+  }
+
+  public PostProcessor postProcessor() {
+    return postProcessor;
+  }
+
+  public Decoder decoder() {
+    return decoder;
+  }
+
+  public List<AddedToken> addedTokens() {
+    return addedTokens;
+  }
+
+  /** One sequence through added tokens, normalizer, pre-tokenizer and model; no special tokens yet. */
+  private Encoding encodeSequence(String text, int typeId) {
+    PreTokenizedString words = split(text);
+    if (preTokenizer != null) {
+      preTokenizer.preTokenize(words);
+    }
+    NormalizedString normalized = words.text();
+    TokenBuffer tokens = new TokenBuffer(normalized.length() / 3 + 8);
+    int splits = words.size();
+    int[] firstTokenOfSplit = new int[splits + 1];
+    for (int s = 0; s < splits; s++) {
+      firstTokenOfSplit[s] = tokens.size();
+      int id = words.tokenId(s);
+      if (id != PreTokenizedString.NO_TOKEN) {
+        tokens.add(id, words.start(s), words.end(s));
+      } else {
+        model.tokenize(normalized, words.start(s), words.end(s), tokens);
+      }
+    }
+    firstTokenOfSplit[splits] = tokens.size();
+    int n = tokens.size();
+    int[] ids = new int[n];
+    int[] types = new int[n];
+    int[] starts = new int[n];
+    int[] ends = new int[n];
+    boolean[] wordStarts = new boolean[n];
+    for (int s = 0; s < splits; s++) {
+      if (firstTokenOfSplit[s] < firstTokenOfSplit[s + 1]) {
+        wordStarts[firstTokenOfSplit[s]] = true;
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      ids[i] = tokens.id(i);
+      types[i] = typeId;
+      int ts = tokens.start(i);
+      int te = tokens.end(i);
+      if (te > ts) {
+        starts[i] = normalized.originalStart(ts);
+        ends[i] = normalized.originalEnd(te - 1);
+      } else if (ts < normalized.length()) {
+        starts[i] = normalized.originalStart(ts);
+        ends[i] = starts[i];
+      }
+    }
+    return new Encoding(ids, types, starts, ends, wordStarts, new boolean[n]);
+  }
+
+  /** Added tokens on the original text, normalization of the rest, added tokens on the normalized text. */
+  private PreTokenizedString split(String text) {
+    if (matchedOnOriginal.isEmpty() && matchedOnNormalized.isEmpty()) {
+      return PreTokenizedString.whole(normalize(NormalizedString.of(text, 0, text.length())));
+    }
+    NormalizedString buffer = new NormalizedString(text.length() + 16);
+    List<int[]> splits = new ArrayList<>();
+    matchedOnOriginal.split(text, 0, text.length(), (start, end, token) -> {
+      if (token != null) {
+        int at = buffer.length();
+        buffer.append(NormalizedString.of(text, start, end), 0, end - start);
+        splits.add(new int[] {at, buffer.length(), token.id()});
+        return;
+      }
+      NormalizedString piece = normalize(NormalizedString.of(text, start, end));
+      int offset = buffer.length();
+      buffer.append(piece, 0, piece.length());
+      matchedOnNormalized.split(piece, 0, piece.length(), (s, e, t) ->
+          splits.add(new int[] {offset + s, offset + e, t == null ? PreTokenizedString.NO_TOKEN : t.id()}));
+    });
+    PreTokenizedString p = new PreTokenizedString(buffer);
+    for (int[] s : splits) {
+      p.add(s[0], s[1], s[2]);
+    }
+    return p;
+  }
+
+  private NormalizedString normalize(NormalizedString s) {
+    return normalizer == null ? s : normalizer.normalize(s);
+  }
+}

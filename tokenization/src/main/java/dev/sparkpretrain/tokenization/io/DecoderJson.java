@@ -1,0 +1,43 @@
+package dev.sparkpretrain.tokenization.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkpretrain.tokenization.TokenizerFormatException;
+import dev.sparkpretrain.tokenization.decode.Decoder;
+import dev.sparkpretrain.tokenization.decode.WordPieceDecoder;
+
+/** The {@code decoder} section of tokenizer.json, by HF type tag. */
+final class DecoderJson {
+  private DecoderJson() {}
+
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  static Decoder read(JsonNode node, String path) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    JsonFields f = JsonFields.of(node, path);
+    switch (f.type()) {
+      case "WordPiece":
+        return new WordPieceDecoder(f.string("prefix", "##"), f.bool("cleanup", true));
+      default:
+        throw f.unsupported("decoder");
+    }
+  }
+
+  static JsonNode write(Decoder d) {
+    if (d == null) {
+      return F.nullNode();
+    }
+    ObjectNode o = F.objectNode();
+    if (d instanceof WordPieceDecoder w) {
+      o.put("type", "WordPiece");
+      o.put("prefix", w.prefix());
+      o.put("cleanup", w.cleanup());
+    } else {
+      throw new TokenizerFormatException("decoder", "cannot write " + d.getClass().getName());
+    }
+    return o;
+  }
+}

@@ -1,0 +1,61 @@
+package dev.sparkpretrain.tokenization.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkpretrain.tokenization.TokenizerFormatException;
+import dev.sparkpretrain.tokenization.pretokenize.BertPreTokenizer;
+import dev.sparkpretrain.tokenization.pretokenize.PreTokenizer;
+import dev.sparkpretrain.tokenization.pretokenize.PreTokenizerSequence;
+import dev.sparkpretrain.tokenization.pretokenize.WhitespaceSplit;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The {@code pre_tokenizer} section of tokenizer.json, by HF type tag. */
+final class PreTokenizerJson {
+  private PreTokenizerJson() {}
+
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  static PreTokenizer read(JsonNode node, String path) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    JsonFields f = JsonFields.of(node, path);
+    switch (f.type()) {
+      case "BertPreTokenizer":
+        return new BertPreTokenizer();
+      case "WhitespaceSplit":
+        return new WhitespaceSplit();
+      case "Sequence": {
+        JsonNode items = f.array("pretokenizers");
+        List<PreTokenizer> list = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+          list.add(read(items.get(i), f.at("pretokenizers") + "[" + i + "]"));
+        }
+        return new PreTokenizerSequence(list);
+      }
+      default:
+        throw f.unsupported("pre_tokenizer");
+    }
+  }
+
+  static JsonNode write(PreTokenizer p) {
+    if (p == null) {
+      return F.nullNode();
+    }
+    ObjectNode o = F.objectNode();
+    if (p instanceof BertPreTokenizer) {
+      o.put("type", "BertPreTokenizer");
+    } else if (p instanceof WhitespaceSplit) {
+      o.put("type", "WhitespaceSplit");
+    } else if (p instanceof PreTokenizerSequence s) {
+      o.put("type", "Sequence");
+      var arr = o.putArray("pretokenizers");
+      s.preTokenizers().forEach(x -> arr.add(write(x)));
+    } else {
+      throw new TokenizerFormatException("pre_tokenizer", "cannot write " + p.getClass().getName());
+    }
+    return o;
+  }
+}

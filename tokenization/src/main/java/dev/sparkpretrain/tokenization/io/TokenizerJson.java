@@ -1,0 +1,90 @@
+package dev.sparkpretrain.tokenization.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkpretrain.tokenization.AddedToken;
+import dev.sparkpretrain.tokenization.Tokenizer;
+import dev.sparkpretrain.tokenization.TokenizerFormatException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * HF {@code tokenizer.json} reader and writer. Every stage is read and written by its HF {@code "type"}
+ * tag, so a pipeline round-trips. {@code truncation} and {@code padding} are ignored on reading and written
+ * as null: {@link Tokenizer#encode} never truncates or pads (examples are cut where they are built).
+ */
+public final class TokenizerJson {
+  private TokenizerJson() {}
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  public static Tokenizer read(String json) {
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new TokenizerFormatException("(root)", "not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    JsonFields f = JsonFields.of(root, "");
+    if (!f.has("model")) {
+      throw new TokenizerFormatException("model", "missing; a tokenizer.json needs a model");
+    }
+    return new Tokenizer(
+        NormalizerJson.read(f.get("normalizer"), "normalizer"),
+        PreTokenizerJson.read(f.get("pre_tokenizer"), "pre_tokenizer"),
+        ModelJson.read(f.get("model"), "model"),
+        PostProcessorJson.read(f.get("post_processor"), "post_processor"),
+        DecoderJson.read(f.get("decoder"), "decoder"),
+        addedTokens(f));
+  }
+
+  private static List<AddedToken> addedTokens(JsonFields f) {
+    List<AddedToken> out = new ArrayList<>();
+    if (!f.has("added_tokens")) {
+      return out;
+    }
+    JsonNode arr = f.array("added_tokens");
+    for (int i = 0; i < arr.size(); i++) {
+      JsonFields t = JsonFields.of(arr.get(i), "added_tokens[" + i + "]");
+      try {
+        out.add(new AddedToken(t.integer("id"), t.string("content"), t.bool("single_word", false),
+            t.bool("lstrip", false), t.bool("rstrip", false), t.bool("normalized", true),
+            t.bool("special", false)));
+      } catch (IllegalArgumentException e) {
+        throw new TokenizerFormatException(t.path(), e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  public static String write(Tokenizer tokenizer) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("version", "1.0");
+    root.putNull("truncation");
+    root.putNull("padding");
+    ArrayNode added = root.putArray("added_tokens");
+    for (AddedToken t : tokenizer.addedTokens()) {
+      ObjectNode o = added.addObject();
+      o.put("id", t.id());
+      o.put("content", t.content());
+      o.put("single_word", t.singleWord());
+      o.put("lstrip", t.lstrip());
+      o.put("rstrip", t.rstrip());
+      o.put("normalized", t.normalized());
+      o.put("special", t.special());
+    }
+    root.set("normalizer", NormalizerJson.write(tokenizer.normalizer()));
+    root.set("pre_tokenizer", PreTokenizerJson.write(tokenizer.preTokenizer()));
+    root.set("post_processor", PostProcessorJson.write(tokenizer.postProcessor()));
+    root.set("decoder", DecoderJson.write(tokenizer.decoder()));
+    root.set("model", ModelJson.write(tokenizer.model()));
+    try {
+      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("writing tokenizer.json", e);
+    }
+  }
+}
