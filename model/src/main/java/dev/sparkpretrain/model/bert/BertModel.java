@@ -1,0 +1,206 @@
+package dev.sparkpretrain.model.bert;
+
+import dev.sparkpretrain.model.OptimizerConfig;
+import dev.sparkpretrain.model.TransformerConfig;
+import dev.sparkpretrain.model.layers.ClsPooler;
+import dev.sparkpretrain.model.layers.EmbeddingTables;
+import dev.sparkpretrain.model.layers.NormLayer;
+import dev.sparkpretrain.model.layers.ParameterizedLayer;
+import dev.sparkpretrain.model.layers.Projection;
+import dev.sparkpretrain.model.layers.SoftmaxCrossEntropy;
+import dev.sparkpretrain.model.layers.TransformerBlock;
+import dev.sparkpretrain.model.ops.Activation;
+import dev.sparkpretrain.model.ops.Norm;
+import dev.sparkpretrain.model.vertices.EmbeddingLookup;
+import dev.sparkpretrain.model.vertices.GatherPositions;
+import dev.sparkpretrain.model.vertices.TiedProjection;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.List;
+
+/**
+ * BERT for pre-training (Devlin et al. 2019; google-research/bert {@code modeling.py} and {@code run_pretraining.py})
+ * as a DL4J {@link ComputationGraph}:
+ *
+ * <pre>
+ *   input_ids ─► embeddingTables ─┬─────────────────────────────────────────────► mlmLogits (tied) ─► mlm
+ *   input_ids, segment_ids ─► embeddings (word + position + type) ─► embeddingNorm (LN, dropout)
+ *     ─► encoder0 … encoderN-1 (post-LN blocks) ─┬─► mlmGather(masked_lm_positions) ─► mlmTransform ─┘
+ *                                                └─► pooler (tanh on [CLS]) ─► nsp (softmax, 2 classes)
+ * </pre>
+ *
+ * Inputs, in order: {@code input_ids [B,T]}, {@code segment_ids [B,T]}, {@code masked_lm_positions [B,P]} (ids as
+ * floats), with the input mask {@code [B,T]} as the feature mask of {@code input_ids}. Outputs: {@code mlm}
+ * (probabilities {@code [B,P,V]}, labels {@code masked_lm_ids [B,P]}, label mask = weights) and {@code nsp}
+ * (probabilities {@code [B,2]}, one-hot labels). Score = mean MLM cross-entropy over real predictions + mean NSP
+ * cross-entropy (+ DL4J's regularisation term).
+ *
+ * <p>Example: {@code ComputationGraph g = BertModel.build(TransformerConfig.preset("bert-tiny"),
+ * OptimizerConfig.bertDefaults(100, 10_000), 42); g.fit(BertModel.toMultiDataSet(batch));}
+ */
+public final class BertModel {
+    public static final String INPUT_IDS = "input_ids";
+    public static final String SEGMENT_IDS = "segment_ids";
+    public static final String MASKED_LM_POSITIONS = "masked_lm_positions";
+    public static final String MLM = "mlm";
+    public static final String NSP = "nsp";
+
+    private BertModel() {}
+
+    /** An initialised FP32 graph. */
+    public static ComputationGraph build(TransformerConfig config, OptimizerConfig optimizer, long seed) {
+        ComputationGraph graph = new ComputationGraph(
+                configuration(config, optimizer.updater(), optimizer.weightRegularization(), seed, DataType.FLOAT));
+        graph.init();
+        return graph;
+    }
+
+    /** The graph configuration with any updater and data type (gradient checks use NoOp and DOUBLE). */
+    public static ComputationGraphConfiguration configuration(TransformerConfig c, IUpdater updater,
+                                                              List<Regularization> weightRegularization, long seed,
+                                                              DataType dataType) {
+        if (c.family() != TransformerConfig.Family.BERT) {
+            throw new IllegalArgumentException("BertModel needs a BERT config, got " + c.family());
+        }
+        int h = c.hiddenSize();
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(dataType)
+                .updater(updater)
+                .weightInit(new NormalDistribution(0, c.initializerRange()))
+                .regularization(weightRegularization)
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .graphBuilder()
+                .addInputs(INPUT_IDS, SEGMENT_IDS, MASKED_LM_POSITIONS);
+
+        g.addLayer("embeddingTables", configure(new EmbeddingTables(c.vocabSize(), c.maxPositions(), c.typeVocabSize(),
+                h, c.initializerRange(), c.initializerRange()), updater, weightRegularization), INPUT_IDS);
+        g.addVertex("embeddings", new EmbeddingLookup(c.vocabSize(), c.maxPositions(), c.typeVocabSize(), 0.0),
+                INPUT_IDS, SEGMENT_IDS, "embeddingTables");
+        g.addLayer("embeddingNorm", configure(new NormLayer(h, Norm.LAYER, c.layerNormEps(), c.hiddenDropout()),
+                updater, weightRegularization), "embeddings");
+        String last = "embeddingNorm";
+        for (int i = 0; i < c.numLayers(); i++) {
+            TransformerBlock block = TransformerBlock.bert(h, c.numHeads(), c.intermediateSize(), c.hiddenDropout(),
+                    c.attentionDropout(), c.layerNormEps(), c.initializerRange());
+            block.setActivation(c.activation());
+            String name = "encoder" + i;
+            g.addLayer(name, configure(block, updater, weightRegularization), last);
+            last = name;
+        }
+        g.addLayer("pooler", configure(new ClsPooler(h, c.initializerRange()), updater, weightRegularization), last);
+        g.addLayer(NSP, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nIn(h).nOut(2)
+                .activation(org.nd4j.linalg.activations.Activation.SOFTMAX)
+                .weightInit(new NormalDistribution(0, c.initializerRange()))
+                .build(), "pooler");
+        g.addVertex("mlmGather", new GatherPositions(), last, MASKED_LM_POSITIONS);
+        g.addLayer("mlmTransform", configure(new Projection(h, h, c.activation(), Norm.LAYER, c.layerNormEps(),
+                c.initializerRange()), updater, weightRegularization), "mlmGather");
+        g.addVertex("mlmLogits", new TiedProjection(c.vocabSize(), 1.0), "mlmTransform", "embeddingTables");
+        g.addLayer(MLM, configure(new SoftmaxCrossEntropy(c.vocabSize(), true), updater, weightRegularization),
+                "mlmLogits");
+        g.setOutputs(MLM, NSP);
+        return g.build();
+    }
+
+    private static ParameterizedLayer configure(ParameterizedLayer layer, IUpdater updater,
+                                                List<Regularization> weightRegularization) {
+        layer.setIUpdater(updater.clone());
+        layer.setRegularization(List.copyOf(weightRegularization));
+        layer.setRegularizationBias(List.of());
+        return layer;
+    }
+
+    /** Features, feature masks, labels and label masks in the graph's input and output order. */
+    public static MultiDataSet toMultiDataSet(BertBatch batch) {
+        int b = batch.size();
+        INDArray ids = floats(batch.inputIds());
+        INDArray segments = floats(batch.segmentIds());
+        INDArray positions = floats(batch.maskedLmPositions());
+        INDArray inputMask = floats(batch.inputMask());
+        INDArray mlmIds = floats(batch.maskedLmIds());
+        INDArray mlmWeights = Nd4j.createFromArray(batch.maskedLmWeights());
+        float[][] nsp = new float[b][2];
+        for (int i = 0; i < b; i++) {
+            nsp[i][batch.nextSentenceLabels()[i]] = 1f;
+        }
+        return new org.nd4j.linalg.dataset.MultiDataSet(
+                new INDArray[] {ids, segments, positions},
+                new INDArray[] {mlmIds, Nd4j.createFromArray(nsp)},
+                new INDArray[] {inputMask, null, null},
+                new INDArray[] {mlmWeights, null});
+    }
+
+    private static INDArray floats(int[][] values) {
+        int rows = values.length;
+        int cols = rows == 0 ? 0 : values[0].length;
+        float[] flat = new float[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                flat[i * cols + j] = values[i][j];
+            }
+        }
+        return Nd4j.create(flat, new long[] {rows, cols}, DataType.FLOAT);
+    }
+
+    /** Loss and accuracies on {@code batch} in inference mode (no dropout, no parameter change). */
+    public static BertMetrics evaluate(ComputationGraph graph, BertBatch batch) {
+        MultiDataSet mds = toMultiDataSet(batch);
+        INDArray[] out = graph.output(false, mds.getFeatures(), mds.getFeaturesMaskArrays(),
+                mds.getLabelsMaskArrays());
+        INDArray mlm = out[0];   // [B, P, V]
+        INDArray nsp = out[1];   // [B, 2]
+        long v = mlm.size(2);
+        int b = batch.size();
+        int p = batch.maxPredictions();
+        INDArray flat = mlm.dup('c').reshape('c', (long) b * p, v);
+        int[] argMax = flat.argMax(1).toIntVector();
+        double mlmLossSum = 0;
+        double weightSum = 0;
+        long mlmCorrect = 0;
+        long mlmTotal = 0;
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < p; j++) {
+                float w = batch.maskedLmWeights()[i][j];
+                if (w == 0) {
+                    continue;
+                }
+                int row = i * p + j;
+                int label = batch.maskedLmIds()[i][j];
+                mlmLossSum -= w * Math.log(Math.max(flat.getDouble(row, label), 1e-38));
+                weightSum += w;
+                mlmTotal++;
+                if (argMax[row] == label) {
+                    mlmCorrect++;
+                }
+            }
+        }
+        double nspLossSum = 0;
+        long nspCorrect = 0;
+        for (int i = 0; i < b; i++) {
+            int label = batch.nextSentenceLabels()[i];
+            double pLabel = nsp.getDouble(i, label);
+            nspLossSum -= Math.log(Math.max(pLabel, 1e-38));
+            if (pLabel > nsp.getDouble(i, 1 - label)) {
+                nspCorrect++;
+            }
+        }
+        double mlmLoss = weightSum == 0 ? 0 : mlmLossSum / weightSum;
+        double nspLoss = nspLossSum / b;
+        return new BertMetrics(mlmLoss + nspLoss, mlmLoss, nspLoss, mlmCorrect, mlmTotal, nspCorrect, b);
+    }
+}

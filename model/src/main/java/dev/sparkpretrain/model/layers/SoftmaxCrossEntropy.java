@@ -1,0 +1,236 @@
+package dev.sparkpretrain.model.layers;
+
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+
+/**
+ * Output layer: softmax cross-entropy over {@code numClasses} with <em>sparse</em> labels, for language-model heads.
+ * Input: logits {@code [B, P, C]} (or {@code [B, C]}), plus an optional per-class bias parameter (BERT's MLM output
+ * bias). Labels: class ids {@code [B, P]}. Label mask: per-prediction weights {@code [B, P]}, 0 for padding.
+ *
+ * <p>Score = weighted mean cross-entropy over the real predictions, {@code sum(w * CE) / sum(w)} (not a mean over
+ * examples). DL4J's updater divides gradients by the minibatch size B, so the gradient returned is
+ * {@code B * w / sum(w) * (softmax - onehot)}, making the update the gradient of that mean.
+ * Activations (inference) are the probabilities.
+ */
+public class SoftmaxCrossEntropy extends ParameterizedLayer {
+    private int numClasses;
+    private boolean hasBias = true;
+
+    public SoftmaxCrossEntropy() {
+    }
+
+    public SoftmaxCrossEntropy(int numClasses, boolean hasBias) {
+        this.numClasses = numClasses;
+        this.hasBias = hasBias;
+    }
+
+    @Override
+    public List<ParamSpec> paramSpecs() {
+        return hasBias ? List.of(ParamSpec.bias("bias", numClasses)) : List.of();
+    }
+
+    @Override
+    protected ParameterizedLayerImpl<?> createLayer(NeuralNetConfiguration conf, DataType dataType) {
+        return new Impl(conf, dataType);
+    }
+
+    public int getNumClasses() { return numClasses; }
+    public void setNumClasses(int numClasses) { this.numClasses = numClasses; }
+    public boolean isHasBias() { return hasBias; }
+    public void setHasBias(boolean hasBias) { this.hasBias = hasBias; }
+
+    public static final class Impl extends ParameterizedLayerImpl<SoftmaxCrossEntropy> implements IOutputLayer {
+        private INDArray labels;
+        private INDArray scoredInput;
+        private INDArray scoredLabels;
+        private INDArray scoredMask;
+        private double scoredValue;
+
+        Impl(NeuralNetConfiguration conf, DataType dataType) {
+            super(conf, dataType);
+        }
+
+        private INDArray probabilities(INDArray x) {
+            int c = layerConf().getNumClasses();
+            INDArray z = x.dup('c').reshape('c', x.length() / c, c);
+            if (layerConf().isHasBias()) {
+                z.addiRowVector(param("bias"));
+            }
+            Nd4j.exec(new SoftMax(z, z, -1));
+            return z;
+        }
+
+        @Override
+        protected INDArray forward(INDArray x, boolean training) {
+            return probabilities(x).reshape('c', x.shape());
+        }
+
+        /** Weighted mean CE; when {@code gradOut} is non-null, turns the probabilities into the gradient. */
+        private double lossAndGradient(INDArray p, INDArray[] gradOut) {
+            int c = layerConf().getNumClasses();
+            long n = p.size(0);
+            if (labels == null) {
+                throw new IllegalStateException("labels not set on " + layerConf().getLayerName());
+            }
+            int[] y = labels.dup('c').reshape(n).toIntVector();
+            double[] w = maskArray == null ? null : maskArray.dup('c').reshape(n).toDoubleVector();
+            double sumW = 0;
+            double loss = 0;
+            INDArray flat = p.reshape(n * c);
+            for (int i = 0; i < n; i++) {
+                double wi = w == null ? 1.0 : w[i];
+                if (wi == 0) {
+                    continue;
+                }
+                if (y[i] < 0 || y[i] >= c) {
+                    throw new IllegalArgumentException("label " + y[i] + " outside [0, " + c + ") at row " + i);
+                }
+                sumW += wi;
+                loss -= wi * Math.log(Math.max(flat.getDouble((long) i * c + y[i]), 1e-38));
+            }
+            if (gradOut != null) {
+                long batch = input.size(0);
+                double scale = sumW == 0 ? 0 : batch / sumW;
+                double[] rowScale = new double[(int) n];
+                for (int i = 0; i < n; i++) {
+                    double wi = w == null ? 1.0 : w[i];
+                    rowScale[i] = wi * scale;
+                    if (wi != 0) {
+                        long idx = (long) i * c + y[i];
+                        flat.putScalar(idx, flat.getDouble(idx) - 1.0);
+                    }
+                }
+                p.muliColumnVector(Nd4j.create(rowScale, new long[] {n, 1}, p.dataType()));
+                gradOut[0] = p;
+            }
+            return sumW == 0 ? 0 : loss / sumW;
+        }
+
+        @Override
+        protected INDArray backward(INDArray ignored) {
+            INDArray p = probabilities(input);
+            INDArray[] g = new INDArray[1];
+            scoredValue = lossAndGradient(p, g);
+            scoredInput = input;
+            scoredLabels = labels;
+            scoredMask = maskArray;
+            if (layerConf().isHasBias()) {
+                grad("bias").assign(g[0].sum(0));
+            }
+            return g[0].reshape('c', input.shape());
+        }
+
+        @Override
+        protected void clearState() {
+            scoredInput = null;
+            scoredLabels = null;
+            scoredMask = null;
+        }
+
+        @Override
+        public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
+            if (scoredInput != input || scoredLabels != labels || scoredMask != maskArray) {
+                try (MemoryWorkspace ws = workspaceMgr.notifyScopeBorrowed(ArrayType.FF_WORKING_MEM)) {
+                    scoredValue = lossAndGradient(probabilities(input), null);
+                }
+                scoredInput = input;
+                scoredLabels = labels;
+                scoredMask = maskArray;
+            }
+            score = scoredValue + fullNetRegTerm;
+            return score;
+        }
+
+        @Override
+        public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {
+            int c = layerConf().getNumClasses();
+            long batch = input.size(0);
+            INDArray p = probabilities(input);
+            long n = p.size(0);
+            long perExample = n / batch;
+            int[] y = labels.dup('c').reshape(n).toIntVector();
+            double[] w = maskArray == null ? null : maskArray.dup('c').reshape(n).toDoubleVector();
+            double[] out = new double[(int) batch];
+            for (int i = 0; i < n; i++) {
+                double wi = w == null ? 1.0 : w[i];
+                if (wi != 0) {
+                    out[(int) (i / perExample)] -= wi * Math.log(Math.max(p.getDouble((long) i, y[i]), 1e-38));
+                }
+            }
+            INDArray r = Nd4j.create(out, new long[] {batch, 1}, p.dataType()).addi(fullNetRegTerm);
+            return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, r);
+        }
+
+        @Override
+        public boolean needsLabels() {
+            return true;
+        }
+
+        @Override
+        public void setLabels(INDArray labels) {
+            this.labels = labels;
+        }
+
+        @Override
+        public INDArray getLabels() {
+            return labels;
+        }
+
+        @Override
+        public double f1Score(DataSet data) {
+            throw new UnsupportedOperationException("f1Score: use the model's evaluate()");
+        }
+
+        @Override
+        public double f1Score(INDArray examples, INDArray labels) {
+            throw new UnsupportedOperationException("f1Score: use the model's evaluate()");
+        }
+
+        @Override
+        public int numLabels() {
+            return layerConf().getNumClasses();
+        }
+
+        @Override
+        public void fit(DataSetIterator iter) {
+            throw new UnsupportedOperationException("fit the ComputationGraph, not its output layer");
+        }
+
+        @Override
+        public int[] predict(INDArray examples) {
+            throw new UnsupportedOperationException("predict: use the ComputationGraph's output()");
+        }
+
+        @Override
+        public List<String> predict(DataSet dataSet) {
+            throw new UnsupportedOperationException("predict: use the ComputationGraph's output()");
+        }
+
+        @Override
+        public void fit(INDArray examples, INDArray labels) {
+            throw new UnsupportedOperationException("fit the ComputationGraph, not its output layer");
+        }
+
+        @Override
+        public void fit(DataSet data) {
+            throw new UnsupportedOperationException("fit the ComputationGraph, not its output layer");
+        }
+
+        @Override
+        public void fit(INDArray examples, int[] labels) {
+            throw new UnsupportedOperationException("fit the ComputationGraph, not its output layer");
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.sparkpretrain.model.ops;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Scaled dot-product attention over heads, {@code softmax(scale * Q K^T + bias) V}, on {@code [B, heads, T, d]}
+ * arrays, with its backward pass. Biases: key padding ({@code [B, Tk]}, 0 or a large negative number), an optional
+ * position bias ({@code [heads, Tq, Tk]}, T5) and, for decoders, the causal mask.
+ */
+public final class Attention {
+    /** Added to the scores of keys that must not be attended to. */
+    public static final double MASKED = -1e9;
+
+    private Attention() {}
+
+    /** What backward needs: inputs, the probabilities (before dropout) and the dropout mask. */
+    public record State(INDArray q, INDArray k, INDArray v, INDArray probs, INDArray dropMask, INDArray droppedProbs,
+                        double scale) {}
+
+    /** Additive key-padding bias {@code [B, T]} from a 1/0 mask, or null when there is no mask. */
+    public static INDArray keyBias(INDArray mask, long batch, long keys) {
+        if (mask == null) {
+            return null;
+        }
+        return mask.reshape(batch, keys).castTo(mask.dataType()).sub(1.0).muli(-MASKED);
+    }
+
+    /** Upper-triangular {@code [Tq, Tk]} bias forbidding keys after the query's own position. */
+    public static INDArray causalBias(org.nd4j.linalg.api.buffer.DataType type, int tq, int tk) {
+        // Query i sits at key position i + (tk - tq) (the last tq of tk positions); later keys get MASKED.
+        double[] b = new double[tq * tk];
+        int shift = tk - tq;
+        for (int i = 0; i < tq; i++) {
+            for (int j = i + shift + 1; j < tk; j++) {
+                b[i * tk + j] = MASKED;
+            }
+        }
+        return Nd4j.create(b, new long[] {tq, tk}, type);
+    }
+
+    /**
+     * Forward pass. {@code q [B,h,Tq,d]}, {@code k, v [B,h,Tk,d]}; returns the context {@code [B,h,Tq,d]} and fills
+     * {@code state[0]}. Any bias may be null.
+     */
+    public static INDArray forward(INDArray q, INDArray k, INDArray v, double scale, INDArray keyBias,
+                                   INDArray positionBias, INDArray causalBias, double dropout, boolean training,
+                                   State[] state) {
+        INDArray s = Nd4j.matmul(q, k, false, true, false);
+        if (scale != 1.0) {
+            s.muli(scale);
+        }
+        if (keyBias != null) {
+            Nd4j.getExecutioner().exec(new BroadcastAddOp(s, keyBias, s, 0, 3));
+        }
+        if (positionBias != null) {
+            Nd4j.getExecutioner().exec(new BroadcastAddOp(s, positionBias, s, 1, 2, 3));
+        }
+        if (causalBias != null) {
+            Nd4j.getExecutioner().exec(new BroadcastAddOp(s, causalBias, s, 2, 3));
+        }
+        Nd4j.exec(new SoftMax(s, s, -1));
+        INDArray mask = training ? Dropout.mask(s, dropout) : null;
+        INDArray pd = mask == null ? s : s.mul(mask);
+        INDArray ctx = Nd4j.matmul(pd, v);
+        if (state != null) {
+            state[0] = new State(q, k, v, s, mask, pd, scale);
+        }
+        return ctx;
+    }
+
+    /**
+     * Backward pass: writes {@code dq, dk, dv} (shaped like q, k, v; may be views) and returns the gradient of the
+     * position bias summed over the batch ({@code [h, Tq, Tk]}) when {@code wantPositionBias}, else null.
+     */
+    public static INDArray backward(INDArray dCtx, State st, INDArray dq, INDArray dk, INDArray dv,
+                                    boolean wantPositionBias) {
+        INDArray dPd = Nd4j.matmul(dCtx, st.v(), false, true, false);
+        Nd4j.matmul(st.droppedProbs(), dCtx, dv, true, false, false);
+        INDArray dP = Dropout.apply(dPd, st.dropMask());
+        INDArray p = st.probs();
+        INDArray rowDot = dP.mul(p).sum(true, 3);
+        // dS = P * (dP - rowDot), broadcasting rowDot [B,h,Tq,1] over keys
+        INDArray dS = dP.subi(rowDot.broadcast(dP.shape())).muli(p);
+        INDArray dBias = wantPositionBias ? dS.sum(0) : null;
+        Nd4j.matmul(dS, st.k(), dq, false, false, false);
+        Nd4j.matmul(dS, st.q(), dk, true, false, false);
+        if (st.scale() != 1.0) {
+            dq.muli(st.scale());
+            dk.muli(st.scale());
+        }
+        return dBias;
+    }
+
+    /** {@code [B*T, h*d]} to {@code [B, h, T, d]} (a copy). */
+    public static INDArray splitHeads(INDArray x2d, long batch, long time, long heads, long headSize) {
+        return x2d.reshape('c', batch, time, heads, headSize).permute(0, 2, 1, 3).dup('c');
+    }
+
+    /** {@code [B, h, T, d]} to {@code [B*T, h*d]} (a copy). */
+    public static INDArray mergeHeads(INDArray x, long batch, long time, long heads, long headSize) {
+        return x.permute(0, 2, 1, 3).dup('c').reshape('c', batch * time, heads * headSize);
+    }
+
+    /** Index {@code i} of the leading dimension of a c-ordered array, as a view. */
+    public static INDArray part(INDArray x, int i) {
+        INDArrayIndexHolder h = new INDArrayIndexHolder(x.rank());
+        h.idx[0] = NDArrayIndex.point(i);
+        return x.get(h.idx);
+    }
+
+    private static final class INDArrayIndexHolder {
+        final org.nd4j.linalg.indexing.INDArrayIndex[] idx;
+
+        INDArrayIndexHolder(int rank) {
+            idx = new org.nd4j.linalg.indexing.INDArrayIndex[rank];
+            for (int i = 0; i < rank; i++) {
+                idx[i] = NDArrayIndex.all();
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.sparkpretrain.model;
+
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+import java.util.function.Supplier;
+
+/** Runs DL4J's finite-difference gradient check in double precision. */
+public final class GradientChecks {
+    /** Values checked per parameter array (spread over it): keeps each check to seconds on 2 cores. */
+    private static final int MAX_PER_PARAM = 10;
+
+    private GradientChecks() {}
+
+    /** Builds the graph with DOUBLE as ND4J's default type (restored afterwards) and checks every parameter. */
+    public static boolean check(Supplier<ComputationGraph> graph, MultiDataSet data) {
+        DataType before = Nd4j.dataType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        try {
+            ComputationGraph g = graph.get();
+            return GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
+                    .net(g)
+                    .inputs(toDouble(data.getFeatures()))
+                    .labels(toDouble(data.getLabels()))
+                    .inputMask(toDouble(data.getFeaturesMaskArrays()))
+                    .labelMask(toDouble(data.getLabelsMaskArrays()))
+                    .epsilon(1e-6)
+                    .maxRelError(1e-3)
+                    .minAbsoluteError(1e-8)
+                    .print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
+                    .exitOnFirstError(false)
+                    .subset(true)
+                    .maxPerParam(MAX_PER_PARAM));
+        } finally {
+            Nd4j.setDefaultDataTypes(before, before);
+        }
+    }
+
+    private static INDArray[] toDouble(INDArray[] in) {
+        return in == null ? null
+                : Arrays.stream(in).map(a -> a == null ? null : a.castTo(DataType.DOUBLE)).toArray(INDArray[]::new);
+    }
+}
