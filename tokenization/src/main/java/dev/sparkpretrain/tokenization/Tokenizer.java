@@ -1,6 +1,7 @@
 package dev.sparkpretrain.tokenization;
 
 import dev.sparkpretrain.tokenization.decode.Decoder;
+import dev.sparkpretrain.tokenization.io.Gpt2Files;
 import dev.sparkpretrain.tokenization.io.TokenizerJson;
 import dev.sparkpretrain.tokenization.io.VocabTxt;
 import dev.sparkpretrain.tokenization.model.TokenBuffer;
@@ -70,11 +71,15 @@ public final class Tokenizer implements Serializable {
   }
 
   /**
-   * Reads a tokenizer by file name: {@code *.json} is an HF tokenizer.json, {@code *.txt} a BERT vocab.txt
+   * Reads a tokenizer by file name: {@code *encoder.json} is GPT-2's encoder.json (with the
+   * {@code *vocab.bpe} beside it), other {@code *.json} an HF tokenizer.json, {@code *.txt} a BERT vocab.txt
    * (uncased WordPiece with {@code [CLS] A [SEP]}), {@code *.model} a SentencePiece model.
    */
   public static Tokenizer load(Path file) throws IOException {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith("encoder.json")) {
+      return Gpt2Files.read(file);
+    }
     if (name.endsWith(".json")) {
       return TokenizerJson.read(java.nio.file.Files.readString(file));
     }
@@ -100,14 +105,14 @@ public final class Tokenizer implements Serializable {
 
   public Encoding encode(String text, boolean addSpecialTokens) {
     Encoding a = encodeSequence(text, 0);
-    return postProcessor == null ? a : postProcessor.process(a, null, addSpecialTokens);
+    return postProcessor == null ? a : postProcessor.process(a, text, null, null, addSpecialTokens);
   }
 
   /** A pair such as BERT's {@code [CLS] A [SEP] B [SEP]}, B with type id 1. */
   public Encoding encodePair(String a, String b, boolean addSpecialTokens) {
     Encoding ea = encodeSequence(a, 0);
     Encoding eb = encodeSequence(b, 1);
-    return postProcessor == null ? Encoding.concat(ea, eb) : postProcessor.process(ea, eb, addSpecialTokens);
+    return postProcessor == null ? Encoding.concat(ea, eb) : postProcessor.process(ea, a, eb, b, addSpecialTokens);
   }
 
   public List<Encoding> encodeBatch(List<String> texts, boolean addSpecialTokens) {

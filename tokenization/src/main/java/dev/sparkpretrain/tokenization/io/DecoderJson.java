@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.tokenization.TokenizerFormatException;
+import dev.sparkpretrain.tokenization.decode.ByteLevelDecoder;
 import dev.sparkpretrain.tokenization.decode.Decoder;
 import dev.sparkpretrain.tokenization.decode.WordPieceDecoder;
 
@@ -21,6 +22,8 @@ final class DecoderJson {
     switch (f.type()) {
       case "WordPiece":
         return new WordPieceDecoder(f.string("prefix", "##"), f.bool("cleanup", true));
+      case "ByteLevel":
+        return new ByteLevelDecoder();
       default:
         throw f.unsupported("decoder");
     }
@@ -35,6 +38,12 @@ final class DecoderJson {
       o.put("type", "WordPiece");
       o.put("prefix", w.prefix());
       o.put("cleanup", w.cleanup());
+    } else if (d instanceof ByteLevelDecoder) {
+      // HF's ByteLevel decoder ignores these three; written as HF writes them.
+      o.put("type", "ByteLevel");
+      o.put("add_prefix_space", true);
+      o.put("trim_offsets", true);
+      o.put("use_regex", true);
     } else {
       throw new TokenizerFormatException("decoder", "cannot write " + d.getClass().getName());
     }

@@ -1,14 +1,18 @@
 package dev.sparkpretrain.tokenization.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.tokenization.TokenizerFormatException;
 import dev.sparkpretrain.tokenization.model.TokenModel;
 import dev.sparkpretrain.tokenization.model.Vocabulary;
+import dev.sparkpretrain.tokenization.model.bpe.BpeModel;
 import dev.sparkpretrain.tokenization.model.wordpiece.WordPieceModel;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /** The {@code model} section of tokenizer.json, by HF type tag. */
@@ -32,9 +36,52 @@ final class ModelJson {
           throw new TokenizerFormatException(path, e.getMessage(), e);
         }
       }
+      case "BPE":
+        return bpe(f, path);
       default:
         throw f.unsupported("model");
     }
+  }
+
+  private static BpeModel bpe(JsonFields f, String path) {
+    if (f.has("dropout") && f.number("dropout") > 0) {
+      // Dropout samples a different split on every call: a training-time augmentation, not an encoding.
+      throw new TokenizerFormatException(f.at("dropout"), "BPE dropout is not supported; set it to null");
+    }
+    Vocabulary vocab = vocab(f);
+    List<String[]> merges = merges(f);
+    try {
+      return new BpeModel(vocab, merges, f.has("unk_token") ? f.string("unk_token") : null,
+          f.has("continuing_subword_prefix") ? f.string("continuing_subword_prefix") : null,
+          f.has("end_of_word_suffix") ? f.string("end_of_word_suffix") : null, f.bool("fuse_unk", false),
+          f.bool("byte_fallback", false), f.bool("ignore_merges", false));
+    } catch (IllegalArgumentException e) {
+      throw new TokenizerFormatException(path, e.getMessage(), e);
+    }
+  }
+
+  /** {@code merges}: "a b" strings (older files) or ["a", "b"] pairs (newer files, tokens may hold spaces). */
+  private static List<String[]> merges(JsonFields f) {
+    JsonNode arr = f.array("merges");
+    List<String[]> out = new ArrayList<>(arr.size());
+    for (int i = 0; i < arr.size(); i++) {
+      JsonNode m = arr.get(i);
+      if (m.isTextual()) {
+        String s = m.textValue();
+        int space = s.indexOf(' ');
+        if (space < 0 || s.indexOf(' ', space + 1) >= 0) {
+          throw new TokenizerFormatException(f.at("merges") + "[" + i + "]",
+              "expected two tokens separated by one space, got \"" + s + "\"");
+        }
+        out.add(new String[] {s.substring(0, space), s.substring(space + 1)});
+      } else if (m.isArray() && m.size() == 2 && m.get(0).isTextual() && m.get(1).isTextual()) {
+        out.add(new String[] {m.get(0).textValue(), m.get(1).textValue()});
+      } else {
+        throw new TokenizerFormatException(f.at("merges") + "[" + i + "]",
+            "expected \"a b\" or [\"a\", \"b\"], got " + JsonFields.describe(m));
+      }
+    }
+    return out;
   }
 
   /** {@code vocab}: an object from token to id. */
@@ -62,6 +109,14 @@ final class ModelJson {
     return o;
   }
 
+  private static void putOrNull(ObjectNode o, String field, String value) {
+    if (value == null) {
+      o.putNull(field);
+    } else {
+      o.put(field, value);
+    }
+  }
+
   static JsonNode write(TokenModel model) {
     ObjectNode o = F.objectNode();
     if (model instanceof WordPieceModel w) {
@@ -70,6 +125,26 @@ final class ModelJson {
       o.put("continuing_subword_prefix", w.continuingSubwordPrefix());
       o.put("max_input_chars_per_word", w.maxInputCharsPerWord());
       o.set("vocab", vocabNode(w.vocabulary()));
+    } else if (model instanceof BpeModel b) {
+      o.put("type", "BPE");
+      o.putNull("dropout");
+      putOrNull(o, "unk_token", b.unkToken());
+      putOrNull(o, "continuing_subword_prefix", b.continuingSubwordPrefix().isEmpty() ? null
+          : b.continuingSubwordPrefix());
+      putOrNull(o, "end_of_word_suffix", b.endOfWordSuffix().isEmpty() ? null : b.endOfWordSuffix());
+      o.put("fuse_unk", b.fuseUnk());
+      o.put("byte_fallback", b.byteFallback());
+      o.put("ignore_merges", b.ignoreMerges());
+      o.set("vocab", vocabNode(b.vocabulary()));
+      ArrayNode merges = o.putArray("merges");
+      boolean spaces = b.merges().stream().anyMatch(m -> m[0].contains(" ") || m[1].contains(" "));
+      for (String[] m : b.merges()) {
+        if (spaces) {
+          merges.addArray().add(m[0]).add(m[1]);
+        } else {
+          merges.add(m[0] + " " + m[1]);
+        }
+      }
     } else {
       throw new TokenizerFormatException("model", "cannot write " + model.getClass().getName());
     }

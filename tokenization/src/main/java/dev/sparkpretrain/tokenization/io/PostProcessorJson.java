@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.tokenization.TokenizerFormatException;
 import dev.sparkpretrain.tokenization.process.BertProcessing;
+import dev.sparkpretrain.tokenization.process.ByteLevelProcessing;
+import dev.sparkpretrain.tokenization.process.RobertaProcessing;
 import dev.sparkpretrain.tokenization.process.PostProcessor;
 import dev.sparkpretrain.tokenization.process.TemplateProcessing;
 import java.util.ArrayList;
@@ -30,6 +32,12 @@ final class PostProcessorJson {
         return new BertProcessing(tokenAndId(f, "sep"), tokenAndId(f, "cls"));
       case "TemplateProcessing":
         return template(f);
+      case "ByteLevel":
+        return new ByteLevelProcessing(f.bool("add_prefix_space", true), f.bool("trim_offsets", true),
+            f.bool("use_regex", true));
+      case "RobertaProcessing":
+        return new RobertaProcessing(tokenAndId(f, "sep"), tokenAndId(f, "cls"), f.bool("trim_offsets", true),
+            f.bool("add_prefix_space", true));
       default:
         throw f.unsupported("post_processor");
     }
@@ -97,6 +105,17 @@ final class PostProcessorJson {
       o.put("type", "BertProcessing");
       o.putArray("sep").add(b.sep().token()).add(b.sep().id());
       o.putArray("cls").add(b.cls().token()).add(b.cls().id());
+    } else if (p instanceof ByteLevelProcessing b) {
+      o.put("type", "ByteLevel");
+      o.put("add_prefix_space", b.addPrefixSpace());
+      o.put("trim_offsets", b.trimOffsets());
+      o.put("use_regex", b.useRegex());
+    } else if (p instanceof RobertaProcessing r) {
+      o.put("type", "RobertaProcessing");
+      o.putArray("sep").add(r.sep().token()).add(r.sep().id());
+      o.putArray("cls").add(r.cls().token()).add(r.cls().id());
+      o.put("trim_offsets", r.trimOffsets());
+      o.put("add_prefix_space", r.addPrefixSpace());
     } else if (p instanceof TemplateProcessing t) {
       o.put("type", "TemplateProcessing");
       o.set("single", pieces(t.single()));

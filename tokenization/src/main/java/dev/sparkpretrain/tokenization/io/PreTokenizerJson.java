@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.tokenization.TokenizerFormatException;
 import dev.sparkpretrain.tokenization.pretokenize.BertPreTokenizer;
+import dev.sparkpretrain.tokenization.pretokenize.ByteLevel;
 import dev.sparkpretrain.tokenization.pretokenize.PreTokenizer;
 import dev.sparkpretrain.tokenization.pretokenize.PreTokenizerSequence;
 import dev.sparkpretrain.tokenization.pretokenize.WhitespaceSplit;
@@ -27,6 +28,9 @@ final class PreTokenizerJson {
         return new BertPreTokenizer();
       case "WhitespaceSplit":
         return new WhitespaceSplit();
+      case "ByteLevel":
+        return new ByteLevel(f.bool("add_prefix_space", true), f.bool("trim_offsets", true),
+            f.bool("use_regex", true));
       case "Sequence": {
         JsonNode items = f.array("pretokenizers");
         List<PreTokenizer> list = new ArrayList<>();
@@ -47,6 +51,11 @@ final class PreTokenizerJson {
     ObjectNode o = F.objectNode();
     if (p instanceof BertPreTokenizer) {
       o.put("type", "BertPreTokenizer");
+    } else if (p instanceof ByteLevel b) {
+      o.put("type", "ByteLevel");
+      o.put("add_prefix_space", b.addPrefixSpace());
+      o.put("trim_offsets", b.trimOffsets());
+      o.put("use_regex", b.useRegex());
     } else if (p instanceof WhitespaceSplit) {
       o.put("type", "WhitespaceSplit");
     } else if (p instanceof PreTokenizerSequence s) {

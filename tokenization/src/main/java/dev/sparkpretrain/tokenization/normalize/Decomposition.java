@@ -1,5 +1,6 @@
 package dev.sparkpretrain.tokenization.normalize;
 
+import dev.sparkpretrain.tokenization.CharClasses;
 import java.text.Normalizer.Form;
 
 /** Per-code-point canonical decomposition and the non-spacing-mark test used by accent stripping. */
@@ -21,8 +22,8 @@ final class Decomposition {
     return java.text.Normalizer.normalize(s, Form.NFD);
   }
 
-  /** General category Mn. */
+  /** General category Mn, in HF's Unicode version. */
   static boolean isNonSpacingMark(int cp) {
-    return cp >= 0x300 && Character.getType(cp) == Character.NON_SPACING_MARK;
+    return CharClasses.isNonSpacingMark(cp);
   }
 }

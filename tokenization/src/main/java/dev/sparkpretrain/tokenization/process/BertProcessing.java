@@ -37,7 +37,7 @@ public final class BertProcessing implements PostProcessor {
   }
 
   @Override
-  public Encoding process(Encoding a, Encoding b, boolean addSpecialTokens) {
+  public Encoding process(Encoding a, String textA, Encoding b, String textB, boolean addSpecialTokens) {
     if (!addSpecialTokens) {
       return b == null ? a : Encoding.concat(a, b);
     }

@@ -9,8 +9,9 @@ import java.io.Serializable;
  */
 public interface PostProcessor extends Serializable {
   /**
-   * Combines {@code a} and (when not null) {@code b}. The inputs arrive with type ids 0 and 1; without
-   * {@code addSpecialTokens} only the type ids may change, as in HF.
+   * Combines {@code a} and (when not null) {@code b}, encoded from {@code textA} and {@code textB} (which
+   * processors that adjust offsets look at). The inputs arrive with type ids 0 and 1; without
+   * {@code addSpecialTokens} only type ids and offsets may change, as in HF.
    */
-  Encoding process(Encoding a, Encoding b, boolean addSpecialTokens);
+  Encoding process(Encoding a, String textA, Encoding b, String textB, boolean addSpecialTokens);
 }

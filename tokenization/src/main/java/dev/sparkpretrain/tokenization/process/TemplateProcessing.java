@@ -83,7 +83,7 @@ public final class TemplateProcessing implements PostProcessor {
   }
 
   @Override
-  public Encoding process(Encoding a, Encoding b, boolean addSpecialTokens) {
+  public Encoding process(Encoding a, String textA, Encoding b, String textB, boolean addSpecialTokens) {
     List<Encoding> parts = new ArrayList<>();
     for (Piece p : b == null ? single : pair) {
       if (p instanceof SequencePiece s) {

@@ -1,0 +1,305 @@
+package dev.sparkpretrain.tokenization.model.bpe;
+
+import dev.sparkpretrain.tokenization.NormalizedString;
+import dev.sparkpretrain.tokenization.model.TokenBuffer;
+import dev.sparkpretrain.tokenization.model.TokenModel;
+import dev.sparkpretrain.tokenization.model.Vocabulary;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * HF type {@code BPE}: a word starts as its characters (the first as is, the others with
+ * {@code continuingSubwordPrefix}, the last with {@code endOfWordSuffix}); then the adjacent pair with the
+ * lowest merge rank is merged, leftmost first, until no pair has a rank. Characters missing from the
+ * vocabulary become their {@code <0xXX>} byte tokens ({@code byteFallback}), the unknown token (runs of
+ * them fused with {@code fuseUnk}) or, without an unknown token, nothing, as in HF.
+ *
+ * <p>Merging uses a heap of candidate pairs over a linked list of symbols, so a word of n characters costs
+ * O(n log n) (a 10 MB word without spaces included). Results per word are cached, as HF does.
+ */
+public final class BpeModel implements TokenModel {
+  private static final long serialVersionUID = 1L;
+  /** HF's default cache capacity; beyond it words are simply not cached. */
+  private static final int CACHE_CAPACITY = 10_000;
+  /** Longer words are not cached: they are rare and would pin memory. */
+  private static final int CACHE_MAX_WORD = 64;
+
+  private final Vocabulary vocabulary;
+  private final List<String[]> merges;
+  private final String unkToken;
+  private final String continuingSubwordPrefix;
+  private final String endOfWordSuffix;
+  private final boolean fuseUnk;
+  private final boolean byteFallback;
+  private final boolean ignoreMerges;
+  private final MergeTable mergeTable;
+  private final int unkId;
+  /** Id of each single-unit character token (no prefix/suffix involved), or -1; covers byte-level alphabets. */
+  private final int[] charIds = new int[0x800];
+  private transient ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
+
+  /**
+   * @param merges pairs of token strings in rank order
+   * @param unkToken may be null
+   * @param continuingSubwordPrefix may be null (none)
+   * @param endOfWordSuffix may be null (none)
+   */
+  public BpeModel(Vocabulary vocabulary, List<String[]> merges, String unkToken, String continuingSubwordPrefix,
+                  String endOfWordSuffix, boolean fuseUnk, boolean byteFallback, boolean ignoreMerges) {
+    this.vocabulary = Objects.requireNonNull(vocabulary, "vocabulary");
+    this.merges = List.copyOf(merges);
+    this.unkToken = unkToken;
+    this.continuingSubwordPrefix = continuingSubwordPrefix == null ? "" : continuingSubwordPrefix;
+    this.endOfWordSuffix = endOfWordSuffix == null ? "" : endOfWordSuffix;
+    this.fuseUnk = fuseUnk;
+    this.byteFallback = byteFallback;
+    this.ignoreMerges = ignoreMerges;
+    this.unkId = unkToken == null ? -1 : vocabulary.id(unkToken);
+    if (unkToken != null && unkId < 0) {
+      throw new IllegalArgumentException("unk_token '" + unkToken + "' is not in the BPE vocab");
+    }
+    mergeTable = new MergeTable(this.merges.size());
+    for (int rank = 0; rank < this.merges.size(); rank++) {
+      String[] m = this.merges.get(rank);
+      int left = vocabulary.id(m[0]);
+      int right = vocabulary.id(m[1]);
+      String right2 = m[1].startsWith(this.continuingSubwordPrefix)
+          ? m[1].substring(this.continuingSubwordPrefix.length()) : m[1];
+      int merged = vocabulary.id(m[0] + right2);
+      if (left < 0 || right < 0 || merged < 0) {
+        String missing = left < 0 ? m[0] : right < 0 ? m[1] : m[0] + right2;
+        throw new IllegalArgumentException("merges[" + rank + "] (" + m[0] + " " + m[1] + "): '" + missing
+            + "' is not in the vocab");
+      }
+      mergeTable.put(left, right, rank, merged);
+    }
+    Arrays.fill(charIds, -1);
+    for (char c = 0; c < charIds.length; c++) {
+      charIds[c] = vocabulary.id(String.valueOf(c));
+    }
+  }
+
+  public List<String[]> merges() {
+    return merges;
+  }
+
+  public String unkToken() {
+    return unkToken;
+  }
+
+  public String continuingSubwordPrefix() {
+    return continuingSubwordPrefix;
+  }
+
+  public String endOfWordSuffix() {
+    return endOfWordSuffix;
+  }
+
+  public boolean fuseUnk() {
+    return fuseUnk;
+  }
+
+  public boolean byteFallback() {
+    return byteFallback;
+  }
+
+  public boolean ignoreMerges() {
+    return ignoreMerges;
+  }
+
+  @Override
+  public Vocabulary vocabulary() {
+    return vocabulary;
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    cache = new ConcurrentHashMap<>();
+  }
+
+  @Override
+  public void tokenize(NormalizedString text, int start, int end, TokenBuffer out) {
+    if (start >= end) {
+      return;
+    }
+    boolean cacheable = end - start <= CACHE_MAX_WORD;
+    String key = null;
+    if (cacheable) {
+      key = new String(text.buffer(), start, end - start);
+      int[] hit = cache.get(key);
+      if (hit != null) {
+        for (int i = 0, pos = start; i < hit.length; i += 2) {
+          out.add(hit[i], pos, pos + hit[i + 1]);
+          pos += hit[i + 1];
+        }
+        return;
+      }
+    }
+    int mark = out.size();
+    if (ignoreMerges) {
+      int id = vocabulary.id(key != null ? key : text.substring(start, end));
+      if (id >= 0) {
+        out.add(id, start, end);
+        remember(key, out, mark);
+        return;
+      }
+    }
+    merge(text, start, end, out);
+    remember(key, out, mark);
+  }
+
+  private void remember(String key, TokenBuffer out, int mark) {
+    if (key == null || cache.size() >= CACHE_CAPACITY) {
+      return;
+    }
+    int n = out.size() - mark;
+    int[] entry = new int[2 * n];
+    for (int i = 0; i < n; i++) {
+      entry[2 * i] = out.id(mark + i);
+      entry[2 * i + 1] = out.end(mark + i) - out.start(mark + i);
+    }
+    cache.putIfAbsent(key, entry);
+  }
+
+  /** Initial symbols, then merges by rank; emits the surviving symbols. */
+  private void merge(NormalizedString text, int start, int end, TokenBuffer out) {
+    // A character becomes at most 4 byte tokens with byte fallback, otherwise at most one symbol.
+    int cap = byteFallback ? 4 * (end - start) : end - start;
+    int[] ids = new int[cap];
+    int[] starts = new int[cap];
+    int[] ends = new int[cap];
+    int n = initialSymbols(text, start, end, ids, starts, ends);
+    if (n == 0) {
+      return;
+    }
+    int[] prev = new int[n];
+    int[] next = new int[n];
+    boolean[] dead = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      prev[i] = i - 1;
+      next[i] = i + 1 < n ? i + 1 : -1;
+    }
+    // Min-heap of (rank << 32 | position of the left symbol): lowest rank first, then leftmost.
+    LongHeap heap = new LongHeap(n);
+    for (int i = 0; i + 1 < n; i++) {
+      long m = mergeTable.get(ids[i], ids[i + 1]);
+      if (m != MergeTable.ABSENT) {
+        heap.push((m & 0xFFFFFFFF00000000L) | i);
+      }
+    }
+    while (!heap.isEmpty()) {
+      long top = heap.pop();
+      int pos = (int) top;
+      int rank = (int) (top >>> 32);
+      int right = next[pos];
+      if (dead[pos] || right < 0) {
+        continue;
+      }
+      long m = mergeTable.get(ids[pos], ids[right]);
+      if (m == MergeTable.ABSENT || (int) (m >>> 32) != rank) {
+        continue; // stale: one of the two symbols changed since this candidate was pushed
+      }
+      ids[pos] = (int) m;
+      ends[pos] = ends[right];
+      dead[right] = true;
+      next[pos] = next[right];
+      if (next[right] >= 0) {
+        prev[next[right]] = pos;
+      }
+      if (prev[pos] >= 0) {
+        long l = mergeTable.get(ids[prev[pos]], ids[pos]);
+        if (l != MergeTable.ABSENT) {
+          heap.push((l & 0xFFFFFFFF00000000L) | prev[pos]);
+        }
+      }
+      if (next[pos] >= 0) {
+        long r = mergeTable.get(ids[pos], ids[next[pos]]);
+        if (r != MergeTable.ABSENT) {
+          heap.push((r & 0xFFFFFFFF00000000L) | pos);
+        }
+      }
+    }
+    for (int i = 0; i >= 0; i = next[i]) {
+      out.add(ids[i], starts[i], ends[i]);
+    }
+  }
+
+  /** Fills the initial symbols of {@code text[start, end)}; returns how many. */
+  private int initialSymbols(NormalizedString text, int start, int end, int[] ids, int[] starts, int[] ends) {
+    boolean plain = continuingSubwordPrefix.isEmpty() && endOfWordSuffix.isEmpty();
+    int n = 0;
+    for (int i = start; i < end; ) {
+      char c = text.charAt(i);
+      int units = Character.isHighSurrogate(c) && i + 1 < end ? 2 : 1;
+      int id;
+      if (plain && units == 1 && c < charIds.length) {
+        id = charIds[c];
+      } else {
+        String s = text.substring(i, i + units);
+        if (i > start) {
+          s = continuingSubwordPrefix + s;
+        }
+        if (i + units == end) {
+          s = s + endOfWordSuffix;
+        }
+        id = vocabulary.id(s);
+      }
+      int added;
+      if (id >= 0) {
+        ids[n] = id;
+        starts[n] = i;
+        ends[n] = i + units;
+        n++;
+      } else if (byteFallback && (added = byteFallback(text.substring(i, i + units), i, i + units, ids, starts,
+          ends, n)) > 0) {
+        n += added;
+      } else {
+        if (unkId >= 0) {
+          if (fuseUnk && n > 0 && ids[n - 1] == unkId && ends[n - 1] == i) {
+            ends[n - 1] = i + units;
+          } else {
+            ids[n] = unkId;
+            starts[n] = i;
+            ends[n] = i + units;
+            n++;
+          }
+        }
+      }
+      i += units;
+    }
+    return n;
+  }
+
+  /**
+   * Writes the {@code <0xXX>} tokens of {@code ch}'s UTF-8 bytes at index {@code n}; returns how many, or 0
+   * (nothing written) when one of them is not in the vocabulary.
+   */
+  private int byteFallback(String ch, int from, int to, int[] ids, int[] starts, int[] ends, int n) {
+    byte[] bytes = ch.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (int b = 0; b < bytes.length; b++) {
+      int id = vocabulary.id(String.format(Locale.ROOT, "<0x%02X>", bytes[b] & 0xFF));
+      if (id < 0) {
+        return 0;
+      }
+      ids[n + b] = id;
+      starts[n + b] = from;
+      ends[n + b] = to;
+    }
+    return bytes.length;
+  }
+
+  /** Ranks of merges as a list, for writers. */
+  public List<String> mergesAsStrings() {
+    List<String> out = new ArrayList<>(merges.size());
+    for (String[] m : merges) {
+      out.add(m[0] + " " + m[1]);
+    }
+    return out;
+  }
+}
