@@ -125,15 +125,33 @@ public final class BertModel {
         return layer;
     }
 
-    /** Features, feature masks, labels and label masks in the graph's input and output order. */
+    /**
+     * Features, feature masks, labels and label masks in the graph's input and output order. The MLM loss is the
+     * mean over this batch's real predictions.
+     */
     public static MultiDataSet toMultiDataSet(BertBatch batch) {
+        double real = 0;
+        for (float[] row : batch.maskedLmWeights()) {
+            for (float w : row) {
+                real += w;
+            }
+        }
+        return toMultiDataSet(batch, real == 0 ? 0 : batch.size() / real);
+    }
+
+    /**
+     * As {@link #toMultiDataSet(BertBatch)}, with each real prediction's weight in the MLM loss given: for one
+     * optimizer step accumulated over micro-batches, {@code (total examples) / (total real predictions)} of the
+     * whole step makes the summed micro-batch gradients equal the gradient of one large batch.
+     */
+    public static MultiDataSet toMultiDataSet(BertBatch batch, double predictionWeight) {
         int b = batch.size();
         INDArray ids = floats(batch.inputIds());
         INDArray segments = floats(batch.segmentIds());
         INDArray positions = floats(batch.maskedLmPositions());
         INDArray inputMask = floats(batch.inputMask());
         INDArray mlmIds = floats(batch.maskedLmIds());
-        INDArray mlmWeights = Nd4j.createFromArray(batch.maskedLmWeights());
+        INDArray mlmWeights = Nd4j.createFromArray(batch.maskedLmWeights()).muli(predictionWeight);
         float[][] nsp = new float[b][2];
         for (int i = 0; i < b; i++) {
             nsp[i][batch.nextSentenceLabels()[i]] = 1f;

@@ -19,9 +19,12 @@ import java.util.List;
  * Input: logits {@code [B, P, C]} (or {@code [B, C]}), plus an optional per-class bias parameter (BERT's MLM output
  * bias). Labels: class ids {@code [B, P]}. Label mask: per-prediction weights {@code [B, P]}, 0 for padding.
  *
- * <p>Score = weighted mean cross-entropy over the real predictions, {@code sum(w * CE) / sum(w)} (not a mean over
- * examples). DL4J's updater divides gradients by the minibatch size B, so the gradient returned is
- * {@code B * w / sum(w) * (softmax - onehot)}, making the update the gradient of that mean.
+ * <p>Score = {@code sum(w * CE) / B}, a sum over examples divided by the minibatch size B, so that losses and
+ * gradients add up across micro-batches: k micro-batches of b give exactly the update of one batch of k·b when
+ * the weights are the same. Callers choose the weights: {@code B / (real predictions)} for the mean over the
+ * real predictions of one batch (google-research/bert's MLM loss), or {@code B_total / n_total} for that mean
+ * over all micro-batches of an accumulated step. DL4J's updater divides gradients by B, so the gradient
+ * returned is {@code w * (softmax - onehot)}.
  * Activations (inference) are the probabilities.
  */
 public class SoftmaxCrossEntropy extends ParameterizedLayer {
@@ -77,7 +80,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             return probabilities(x).reshape('c', x.shape());
         }
 
-        /** Weighted mean CE; when {@code gradOut} is non-null, turns the probabilities into the gradient. */
+        /** {@code sum(w * CE) / B}; when {@code gradOut} is non-null, turns the probabilities into the gradient. */
         private double lossAndGradient(INDArray p, INDArray[] gradOut) {
             int c = layerConf().getNumClasses();
             long n = p.size(0);
@@ -86,7 +89,6 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             }
             int[] y = labels.dup('c').reshape(n).toIntVector();
             double[] w = maskArray == null ? null : maskArray.dup('c').reshape(n).toDoubleVector();
-            double sumW = 0;
             double loss = 0;
             INDArray flat = p.reshape(n * c);
             for (int i = 0; i < n; i++) {
@@ -97,16 +99,13 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
                 if (y[i] < 0 || y[i] >= c) {
                     throw new IllegalArgumentException("label " + y[i] + " outside [0, " + c + ") at row " + i);
                 }
-                sumW += wi;
                 loss -= wi * Math.log(Math.max(flat.getDouble((long) i * c + y[i]), 1e-38));
             }
             if (gradOut != null) {
-                long batch = input.size(0);
-                double scale = sumW == 0 ? 0 : batch / sumW;
                 double[] rowScale = new double[(int) n];
                 for (int i = 0; i < n; i++) {
                     double wi = w == null ? 1.0 : w[i];
-                    rowScale[i] = wi * scale;
+                    rowScale[i] = wi;
                     if (wi != 0) {
                         long idx = (long) i * c + y[i];
                         flat.putScalar(idx, flat.getDouble(idx) - 1.0);
@@ -115,7 +114,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
                 p.muliColumnVector(Nd4j.create(rowScale, new long[] {n, 1}, p.dataType()));
                 gradOut[0] = p;
             }
-            return sumW == 0 ? 0 : loss / sumW;
+            return loss / input.size(0);
         }
 
         @Override

@@ -1,0 +1,23 @@
+package dev.sparkpretrain.cli;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** Spark sessions for the commands: the cluster's settings under spark-submit, local mode otherwise. */
+final class Sessions {
+  private Sessions() {}
+
+  static SparkSession open(String appName, int localThreads) {
+    SparkConf conf = new SparkConf(true).setAppName("spark-pretrain " + appName);
+    if (!conf.contains("spark.master")) {
+      conf.setMaster(localThreads > 0 ? "local[" + localThreads + "]" : "local[*]");
+      conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+      conf.setIfMissing("spark.sql.shuffle.partitions", "8");
+      conf.setIfMissing("spark.driver.host", "127.0.0.1");
+      conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+    }
+    conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+    conf.setIfMissing("spark.kryo.registrator", dev.sparkpretrain.RecordKryoRegistrator.class.getName());
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+}

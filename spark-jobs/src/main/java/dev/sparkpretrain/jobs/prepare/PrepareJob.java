@@ -1,0 +1,397 @@
+package dev.sparkpretrain.jobs.prepare;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkpretrain.config.BertObjectiveConfig;
+import dev.sparkpretrain.config.ConfigException;
+import dev.sparkpretrain.config.DataConfig;
+import dev.sparkpretrain.config.GptObjectiveConfig;
+import dev.sparkpretrain.config.ObjectiveConfig;
+import dev.sparkpretrain.config.PretrainConfig;
+import dev.sparkpretrain.config.T5ObjectiveConfig;
+import dev.sparkpretrain.corpus.ContentHash;
+import dev.sparkpretrain.corpus.CorpusRecord;
+import dev.sparkpretrain.corpus.Rejection;
+import dev.sparkpretrain.corpus.SentenceSplitter;
+import dev.sparkpretrain.corpus.TextCleaner;
+import dev.sparkpretrain.objective.BertExample;
+import dev.sparkpretrain.objective.BertExamples;
+import dev.sparkpretrain.objective.BertVocab;
+import dev.sparkpretrain.objective.RandomNextPool;
+import dev.sparkpretrain.objective.SpanCorruption;
+import dev.sparkpretrain.objective.TokenizedDocument;
+import dev.sparkpretrain.tokenization.Encoding;
+import dev.sparkpretrain.tokenization.Tokenizer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * {@code prepare}: corpus → cleaned, deduplicated documents → sentences → token ids → BERT examples → Parquet
+ * shards ({@code train/}, {@code validation/}) + {@code _rejected/} + {@code _manifest.json}.
+ *
+ * <p>Everything is written under a staging folder beside the output and renamed into place at the end, and the
+ * manifest is written last: a failed job leaves no dataset that looks complete. Randomness comes from
+ * (seed, document content hash), never from partition indexes, so any partitioning gives the same rows.
+ */
+public final class PrepareJob {
+  public static final String MANIFEST = "_manifest.json";
+  public static final String REJECTED = "_rejected";
+  public static final String TOKENIZER = "tokenizer.json";
+  /** Salt so the random-next pool sample is independent of the train/validation split. */
+  private static final long POOL_SALT = 0x5EED_9001L;
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PrepareJob.class);
+
+  private PrepareJob() {}
+
+  /** Fails fast, before Spark, when the output exists and may not be overwritten. */
+  public static void checkOutput(Configuration hadoop, String output, boolean overwrite) {
+    try {
+      Path out = new Path(output);
+      FileSystem fs = out.getFileSystem(hadoop);
+      if (fs.exists(out) && !overwrite) {
+        throw new ConfigException("output " + output + " already exists; pass --overwrite to replace it");
+      }
+    } catch (IOException e) {
+      throw new ConfigException("output " + output + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs the job and returns the manifest written beside the shards.
+   *
+   * @param tokenizerFingerprint sha256 of the tokenizer file, recorded so a trainer can refuse mismatched shards
+   */
+  public static ObjectNode run(SparkSession spark, PretrainConfig config, Tokenizer tokenizer,
+      String tokenizerFingerprint, String output, boolean overwrite) throws IOException {
+    ObjectiveConfig objective = config.objective();
+    SpecialIds special = SpecialIds.of(objective, tokenizer); // fails fast when the vocabulary lacks a token
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hadoop = sc.hadoopConfiguration();
+    checkOutput(hadoop, output, overwrite);
+    Path finalDir = new Path(output);
+    FileSystem fs = finalDir.getFileSystem(hadoop);
+    Path staging = new Path(finalDir.getParent(), "." + finalDir.getName() + ".staging-" + UUID.randomUUID());
+    DataConfig data = config.data();
+    long seed = config.seed();
+
+    // 1. Read and clean. Every record ends up used, rejected (with reason) or a duplicate.
+    sc.setJobGroup("prepare", "prepare: read and clean " + data.input(), false);
+    TextCleaner cleaner = new TextCleaner(data);
+    int minChars = data.minChars();
+    int maxChars = data.maxChars();
+    JavaRDD<CleanedDocument> cleaned = dev.sparkpretrain.corpus.CorpusReader.read(sc, data)
+        .map(r -> clean(r, cleaner, minChars, maxChars))
+        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+
+    // 2. Exact deduplication by content hash; the earliest (source, position) wins, deterministically.
+    JavaPairRDD<Long, CleanedDocument> clean = cleaned
+        .filter(d -> d.rejection() == null)
+        .mapToPair(d -> new Tuple2<>(d.key(), d));
+    JavaPairRDD<Long, CleanedDocument> unique = data.dedup() ? clean.reduceByKey(PrepareJob::earliest) : clean;
+
+    // 3. Sentences and token ids. Documents that yield no tokens are rejected too.
+    sc.setJobGroup("prepare", "prepare: split sentences and tokenize", false);
+    Broadcast<Tokenizer> tok = sc.broadcast(tokenizer);
+    boolean sentences = objective instanceof BertObjectiveConfig;
+    JavaRDD<Tuple2<TokenizedDocument, Rejection>> tokenized = unique.values().mapPartitions(it -> {
+      SentenceSplitter splitter = sentences ? new SentenceSplitter() : null;
+      Tokenizer t = tok.value();
+      List<Tuple2<TokenizedDocument, Rejection>> out = new ArrayList<>();
+      while (it.hasNext()) {
+        CleanedDocument d = it.next();
+        TokenizedDocument td = tokenize(d.key(), d.text(), splitter, t);
+        out.add(td.tokenCount() == 0
+            ? new Tuple2<>(null, Rejection.of(d.source(), d.position(), "no_tokens", d.text()))
+            : new Tuple2<>(td, null));
+      }
+      return out.iterator();
+    }).persist(StorageLevel.MEMORY_AND_DISK_SER());
+    JavaRDD<TokenizedDocument> documents = tokenized.filter(t -> t._1() != null).map(Tuple2::_1);
+
+    long t0 = System.nanoTime();
+    // Counts (small maps, computed on executors).
+    Map<String, Long> rejectionsByReason = new TreeMap<>(cleaned.filter(d -> d.rejection() != null)
+        .map(d -> d.rejection().reason()).countByValue());
+    tokenized.filter(t -> t._2() != null).map(t -> t._2().reason()).countByValue()
+        .forEach((k, v) -> rejectionsByReason.merge(k, v, Long::sum));
+    long read = cleaned.count();
+    long invalidUtf8 = cleaned.filter(CleanedDocument::invalidUtf8).count();
+    long cleanCount = cleaned.filter(d -> d.rejection() == null).count();
+    long uniqueCount = unique.count();
+    long used = documents.count();
+    long rejected = rejectionsByReason.values().stream().mapToLong(Long::longValue).sum();
+    long duplicates = cleanCount - uniqueCount;
+    LOG.info("prepare: {} documents read, {} used, {} rejected, {} duplicates ({} s)", read, used, rejected,
+        duplicates, String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+    if (used < 2) {
+      throw new IllegalStateException("only " + used + " usable documents in " + data.input()
+          + " (rejections: " + rejectionsByReason + "); BERT needs at least 2 for next-sentence pairs");
+    }
+
+    // 4. Examples per split; the split is decided by document hash.
+    sc.setJobGroup("prepare", "prepare: create " + objectiveName(objective) + " examples and write shards", false);
+    double validationFraction = data.validationFraction();
+    long totalTokens = documents.map(d -> (long) d.tokenCount()).fold(0L, Long::sum);
+    int copies = objective instanceof BertObjectiveConfig b ? b.dupeFactor() : 1;
+    // ~4 bytes per id, a few id columns, compressed about 2x: a rough size for choosing the shard count.
+    long estimatedBytes = Math.max(1, totalTokens * (long) copies * 4);
+    long target = data.targetShardMb() * 1024L * 1024L;
+    int trainShards = (int) Math.max(1, Math.min(10_000, (estimatedBytes + target - 1) / target));
+    int validationShards = Math.max(1, (int) Math.ceil(trainShards * validationFraction));
+    Broadcast<RandomNextPool> pool = null;
+    if (objective instanceof BertObjectiveConfig bert) {
+      // Random "next sentence" segments come from a hash-chosen sample of the whole corpus (both splits draw
+      // from it, as google-research/bert draws from all documents), broadcast to every task.
+      double poolFraction = Math.min(1.0, (double) bert.randomNextPool() / used);
+      long poolSeed = seed ^ POOL_SALT;
+      pool = sc.broadcast(new RandomNextPool(documents
+          .filter(d -> ContentHash.unit(poolSeed, d.key()) < poolFraction).collect()));
+    }
+    for (String split : List.of("train", "validation")) {
+      boolean wantValidation = split.equals("validation");
+      JavaRDD<TokenizedDocument> splitDocs = documents
+          .filter(d -> (ContentHash.unit(seed, d.key()) < validationFraction) == wantValidation);
+      long salt = ContentHash.mix(seed, split.hashCode());
+      Dataset<Row> examples;
+      if (objective instanceof BertObjectiveConfig bert) {
+        examples = spark.createDataFrame(bertRows(splitDocs, pool, bert, special.bert(), seed), BertShards.SCHEMA);
+      } else if (objective instanceof GptObjectiveConfig gpt) {
+        JavaRDD<Row> rows = PackedWindows.of(splitDocs, gpt.maxSeqLength() + 1, special.endOfText())
+            .map(w -> RowFactory.create(ContentHash.mix(salt, w._1()), w._2()));
+        examples = spark.createDataFrame(rows, PackedShards.GPT_SCHEMA);
+      } else {
+        examples = spark.createDataFrame(t5Rows(splitDocs, (T5ObjectiveConfig) objective, tokenizer.vocabSize(),
+            special.eos(), salt), PackedShards.T5_SCHEMA);
+      }
+      writeSplit(examples, wantValidation ? validationShards : trainShards, new Path(staging, split).toString());
+      LOG.info("prepare: wrote {} ({} s)", split,
+          String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+    }
+
+    // 6. Rejected records, with where and why.
+    JavaRDD<Row> rejectedRows = cleaned.filter(d -> d.rejection() != null).map(d -> rejectionRow(d.rejection()))
+        .union(tokenized.filter(t -> t._2() != null).map(t -> rejectionRow(t._2())));
+    spark.createDataFrame(rejectedRows, REJECTION_SCHEMA).coalesce(1).write().mode(SaveMode.ErrorIfExists)
+        .json(new Path(staging, REJECTED).toString());
+
+    // 7. Manifest from what was actually written, then the atomic rename.
+    ObjectNode manifest = manifest(spark, fs, staging, config, tokenizer, tokenizerFingerprint);
+    ObjectNode counts = manifest.putObject("counts");
+    counts.put("documents_read", read);
+    counts.put("documents_used", used);
+    counts.put("documents_rejected", rejected);
+    counts.put("documents_duplicate", duplicates);
+    counts.put("documents_invalid_utf8", invalidUtf8);
+    ObjectNode byReason = counts.putObject("rejected_by_reason");
+    rejectionsByReason.forEach(byReason::put);
+    for (String split : List.of("train", "validation")) {
+      counts.set(split, splitCounts(spark.read().parquet(new Path(staging, split).toString()), objective));
+    }
+    // The tokenizer travels with its shards (inspect, eval and export read it from here).
+    try (OutputStream o = fs.create(new Path(staging, TOKENIZER), false)) {
+      o.write(tokenizer.toJson().getBytes(StandardCharsets.UTF_8));
+    }
+    writeJson(fs, new Path(staging, MANIFEST), manifest);
+    LOG.info("prepare: manifest written ({} s)",
+        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+    cleaned.unpersist(false);
+    tokenized.unpersist(false);
+    if (pool != null) {
+      pool.destroy();
+    }
+    tok.destroy();
+    if (overwrite && fs.exists(finalDir)) {
+      fs.delete(finalDir, true);
+    }
+    if (!fs.rename(staging, finalDir)) {
+      throw new IOException("could not rename " + staging + " to " + finalDir);
+    }
+    sc.clearJobGroup();
+    return manifest;
+  }
+
+  static CleanedDocument clean(CorpusRecord r, TextCleaner cleaner, int minChars, int maxChars) {
+    if (r.isRejected()) {
+      return new CleanedDocument(0, r.rejection().source(), r.rejection().position(), null, false, r.rejection());
+    }
+    var d = r.document();
+    if (d.text().length() > maxChars * 4L) {
+      // Far too long even before cleaning: don't spend time normalizing it.
+      return new CleanedDocument(0, d.source(), d.position(), null, d.invalidUtf8(),
+          Rejection.of(d.source(), d.position(), "too_long", d.text()));
+    }
+    String text = cleaner.clean(d.text());
+    String reason = text.isEmpty() ? "empty" : text.length() < minChars ? "too_short"
+        : text.length() > maxChars ? "too_long" : null;
+    if (reason != null) {
+      return new CleanedDocument(0, d.source(), d.position(), null, d.invalidUtf8(),
+          Rejection.of(d.source(), d.position(), reason, d.text()));
+    }
+    return new CleanedDocument(ContentHash.of(text), d.source(), d.position(), text, d.invalidUtf8(), null);
+  }
+
+  private static CleanedDocument earliest(CleanedDocument a, CleanedDocument b) {
+    int c = a.source().compareTo(b.source());
+    return c < 0 || (c == 0 && a.position() <= b.position()) ? a : b;
+  }
+
+  /** Token ids per sentence, or the whole text as one segment when {@code splitter} is null. */
+  static TokenizedDocument tokenize(long key, String text, SentenceSplitter splitter, Tokenizer tokenizer) {
+    List<int[]> sentences = new ArrayList<>();
+    List<boolean[]> starts = new ArrayList<>();
+    for (String s : splitter == null ? List.of(text) : splitter.split(text)) {
+      Encoding e = tokenizer.encode(s, false);
+      if (e.ids().length > 0) {
+        sentences.add(e.ids());
+        starts.add(e.wordStarts());
+      }
+    }
+    return new TokenizedDocument(key, sentences, starts);
+  }
+
+  /** BERT examples, {@code dupe_factor} differently masked copies per document, each copy its own RNG stream. */
+  static JavaRDD<Row> bertRows(JavaRDD<TokenizedDocument> docs, Broadcast<RandomNextPool> pool,
+      BertObjectiveConfig bert, BertVocab vocab, long seed) {
+    int dupeFactor = bert.dupeFactor();
+    return docs.flatMap(d -> {
+      List<Row> out = new ArrayList<>();
+      for (int dupe = 0; dupe < dupeFactor; dupe++) {
+        SplittableRandom rng = new SplittableRandom(ContentHash.mix(seed, ContentHash.mix(d.key(), dupe)));
+        for (BertExample e : BertExamples.create(d, dupe, pool.value(), bert, vocab, rng)) {
+          out.add(BertShards.toRow(e));
+        }
+      }
+      return out.iterator();
+    });
+  }
+
+  /** T5: seqio concatenates documents without a separator, cuts chunks of tokens_length, corrupts each. */
+  static JavaRDD<Row> t5Rows(JavaRDD<TokenizedDocument> docs, T5ObjectiveConfig t5, int vocabSize, int eos,
+      long salt) {
+    SpanCorruption.Lengths lengths = SpanCorruption.lengths(t5.maxSeqLength(), t5.noiseDensity(),
+        t5.meanNoiseSpanLength());
+    double density = t5.noiseDensity();
+    double spanLength = t5.meanNoiseSpanLength();
+    return PackedWindows.of(docs, lengths.tokensLength(), -1).map(w -> {
+      long id = ContentHash.mix(salt, w._1());
+      SpanCorruption.Example e = SpanCorruption.corrupt(w._2(), density, spanLength, vocabSize, eos,
+          new SplittableRandom(id));
+      return RowFactory.create(id, e.inputs(), e.targets());
+    });
+  }
+
+  static String objectiveName(ObjectiveConfig o) {
+    return o instanceof BertObjectiveConfig ? "bert" : o instanceof GptObjectiveConfig ? "gpt" : "t5";
+  }
+
+  /** Examples, tokens and the objective's own counts of one written split. */
+  static ObjectNode splitCounts(Dataset<Row> written, ObjectiveConfig objective) {
+    ObjectNode s = new ObjectMapper().createObjectNode();
+    if (objective instanceof BertObjectiveConfig) {
+      Row agg = written.agg(functions.count(functions.lit(1)),
+          functions.sum(functions.size(functions.col("input_ids"))),
+          functions.sum(functions.size(functions.col("masked_lm_positions"))),
+          functions.sum(functions.col("next_sentence_label"))).first();
+      s.put("examples", agg.getLong(0));
+      s.put("tokens", agg.isNullAt(1) ? 0 : agg.getLong(1));
+      s.put("masked_tokens", agg.isNullAt(2) ? 0 : agg.getLong(2));
+      s.put("random_next", agg.isNullAt(3) ? 0 : agg.getLong(3));
+    } else if (objective instanceof GptObjectiveConfig g) {
+      Row agg = written.agg(functions.count(functions.lit(1)),
+          functions.sum(functions.size(functions.col("input_ids"))),
+          functions.sum(functions.when(functions.size(functions.col("input_ids")).lt(g.maxSeqLength() + 1), 1)
+              .otherwise(0))).first();
+      s.put("examples", agg.getLong(0));
+      s.put("tokens", agg.isNullAt(1) ? 0 : agg.getLong(1));
+      s.put("short_windows", agg.isNullAt(2) ? 0 : agg.getLong(2));
+    } else {
+      Row agg = written.agg(functions.count(functions.lit(1)),
+          functions.sum(functions.size(functions.col("inputs"))),
+          functions.sum(functions.size(functions.col("targets")))).first();
+      s.put("examples", agg.getLong(0));
+      s.put("tokens", agg.isNullAt(1) ? 0 : agg.getLong(1));
+      s.put("target_tokens", agg.isNullAt(2) ? 0 : agg.getLong(2));
+    }
+    return s;
+  }
+
+  private static void writeSplit(Dataset<Row> examples, int shards, String path) {
+    examples.repartition(shards, functions.col("example_id"))
+        .sortWithinPartitions("example_id")
+        .write()
+        .mode(SaveMode.ErrorIfExists)
+        .parquet(path);
+  }
+
+  private static final org.apache.spark.sql.types.StructType REJECTION_SCHEMA =
+      new org.apache.spark.sql.types.StructType()
+          .add("source", "string").add("position", "long").add("reason", "string").add("excerpt", "string");
+
+  private static Row rejectionRow(Rejection r) {
+    return org.apache.spark.sql.RowFactory.create(r.source(), r.position(), r.reason(), r.excerpt());
+  }
+
+  private static ObjectNode manifest(SparkSession spark, FileSystem fs, Path staging, PretrainConfig config,
+      Tokenizer tokenizer, String fingerprint) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode m = json.createObjectNode();
+    m.put("format", "spark-pretrain-shards/1");
+    m.put("project_version", dev.sparkpretrain.Version.get());
+    m.put("objective", objectiveName(config.objective()));
+    m.put("seed", config.seed());
+    m.put("sequence_length", config.objective().maxSeqLength());
+    ObjectNode tok = m.putObject("tokenizer");
+    tok.put("sha256", fingerprint);
+    tok.put("vocab_size", tokenizer.vocabSize());
+    m.set("config", json.readTree(config.toJson()));
+    ArrayNode shards = m.putArray("shards");
+    for (String split : List.of("train", "validation")) {
+      // Rows per file in one pass (Parquet answers counts from its footers).
+      Map<String, Long> rows = new TreeMap<>();
+      for (Row r : spark.read().parquet(new Path(staging, split).toString())
+          .groupBy(functions.input_file_name()).count().collectAsList()) {
+        rows.put(new Path(r.getString(0)).getName(), r.getLong(1));
+      }
+      for (FileStatus f : fs.listStatus(new Path(staging, split), p -> p.getName().endsWith(".parquet"))) {
+        ObjectNode s = shards.addObject();
+        s.put("split", split);
+        s.put("path", split + "/" + f.getPath().getName());
+        s.put("bytes", f.getLen());
+        s.put("rows", rows.getOrDefault(f.getPath().getName(), 0L));
+      }
+    }
+    return m;
+  }
+
+  static void writeJson(FileSystem fs, Path path, ObjectNode node) throws IOException {
+    try (OutputStream out = fs.create(path, false)) {
+      out.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(node)
+          .getBytes(StandardCharsets.UTF_8));
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package dev.sparkpretrain.jobs.tokenizer;
+
+import dev.sparkpretrain.config.ConfigException;
+import dev.sparkpretrain.config.DataConfig;
+import dev.sparkpretrain.config.TokenizerConfig;
+import dev.sparkpretrain.corpus.CorpusReader;
+import dev.sparkpretrain.corpus.TextCleaner;
+import dev.sparkpretrain.tokenization.Tokenizer;
+import dev.sparkpretrain.tokenization.model.bpe.BpeTrainer;
+import dev.sparkpretrain.tokenization.model.wordpiece.WordPieceTrainer;
+import java.io.Serializable;
+import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import scala.Tuple2;
+
+/**
+ * Trains a vocabulary on Spark: executors pre-tokenize and count words ({@code reduceByKey}); only the counts of
+ * words seen at least {@code min_frequency} times reach the driver, so driver memory is bounded by the number of
+ * distinct frequent words, never by the corpus.
+ */
+public final class TokenizerTrainJob {
+  private TokenizerTrainJob() {}
+
+  /** Reads and cleans the corpus as {@code prepare} does, then trains on it. */
+  public static Tokenizer train(SparkSession spark, DataConfig data, TokenizerConfig config) {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    sc.setJobGroup("tokenizer", "tokenizer: count words and train", false);
+    TextCleaner cleaner = new TextCleaner(data);
+    JavaRDD<String> texts = CorpusReader.read(sc, data)
+        .filter(r -> !r.isRejected())
+        .map(r -> cleaner.clean(r.document().text()));
+    Tokenizer t = train(texts, config);
+    sc.clearJobGroup();
+    return t;
+  }
+
+  /** The two halves of a counting trainer: what executors count, and what the driver trains from the counts. */
+  interface CountingTrainer extends Serializable {
+    List<String> preTokenize(String text);
+
+    Tokenizer train(Map<String, Long> counts);
+  }
+
+  static CountingTrainer trainer(TokenizerConfig config) {
+    switch (config.model()) {
+      case WORDPIECE -> {
+        WordPieceTrainer.Options d = WordPieceTrainer.Options.bert(config.vocabSize());
+        WordPieceTrainer t = new WordPieceTrainer(new WordPieceTrainer.Options(config.vocabSize(),
+            config.minFrequency(), d.specialTokens(), config.lowercase(), d.continuingSubwordPrefix()));
+        return new CountingTrainer() {
+          public List<String> preTokenize(String text) {
+            return t.preTokenize(text);
+          }
+
+          public Tokenizer train(Map<String, Long> counts) {
+            return t.train(counts);
+          }
+        };
+      }
+      case BPE -> {
+        BpeTrainer.Options d = BpeTrainer.Options.gpt2(config.vocabSize());
+        BpeTrainer t = new BpeTrainer(new BpeTrainer.Options(config.vocabSize(), config.minFrequency(),
+            d.specialTokens(), d.addPrefixSpace()));
+        return new CountingTrainer() {
+          public List<String> preTokenize(String text) {
+            return t.preTokenize(text);
+          }
+
+          public Tokenizer train(Map<String, Long> counts) {
+            return t.train(counts);
+          }
+        };
+      }
+      default -> throw new ConfigException("tokenizer.model: 'unigram' cannot be trained on Spark yet; "
+          + "pass an existing .model or tokenizer.json as tokenizer.file");
+    }
+  }
+
+  public static Tokenizer train(JavaRDD<String> texts, TokenizerConfig config) {
+    CountingTrainer trainer = trainer(config);
+    long minFrequency = config.minFrequency();
+    Map<String, Long> counts = new HashMap<>(texts
+        .flatMap(t -> trainer.preTokenize(t).iterator())
+        .mapToPair(w -> new Tuple2<>(w, 1L))
+        .reduceByKey(Long::sum)
+        .filter(wc -> wc._2() >= minFrequency)
+        .collectAsMap());
+    return trainer.train(counts);
+  }
+}

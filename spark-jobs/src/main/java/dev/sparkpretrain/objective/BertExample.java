@@ -1,0 +1,16 @@
+package dev.sparkpretrain.objective;
+
+import java.io.Serializable;
+
+/**
+ * One BERT pretraining example, the columns of a BERT shard (google-research/bert's names).
+ *
+ * @param exampleId stable id: derived from the document key, the copy (dupe) and the position in the document
+ * @param inputIds [CLS] A [SEP] B [SEP] with masked positions replaced (static masking), unpadded
+ * @param segmentIds 0 for [CLS] A [SEP], 1 for B [SEP]
+ * @param maskedLmPositions ascending positions of the predictions
+ * @param maskedLmIds the original ids at those positions
+ * @param nextSentenceLabel 0 when B follows A in the document, 1 when B is random (google-research/bert)
+ */
+public record BertExample(long exampleId, int[] inputIds, int[] segmentIds, int[] maskedLmPositions,
+    int[] maskedLmIds, int nextSentenceLabel) implements Serializable {}

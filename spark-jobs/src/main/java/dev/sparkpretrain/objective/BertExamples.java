@@ -1,0 +1,133 @@
+package dev.sparkpretrain.objective;
+
+import dev.sparkpretrain.config.BertObjectiveConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * BERT examples from one document, as google-research/bert's {@code create_instances_from_document}: sentences
+ * are gathered into a chunk up to a target length (shorter with {@code short_seq_prob}), split at a random
+ * sentence boundary into A and B; half the time (always when the chunk has one sentence) B is replaced by text
+ * from a random other document and the unused sentences are put back. The pair is truncated to fit, wrapped in
+ * [CLS] A [SEP] B [SEP] and masked by {@link MaskedLm}.
+ */
+public final class BertExamples {
+  private BertExamples() {}
+
+  public static List<BertExample> create(TokenizedDocument doc, int dupe, RandomNextPool pool,
+      BertObjectiveConfig config, BertVocab vocab, SplittableRandom rng) {
+    List<BertExample> out = new ArrayList<>();
+    List<int[]> sentences = doc.sentences();
+    List<boolean[]> starts = doc.wordStarts();
+    int maxNumTokens = config.maxSeqLength() - 3; // [CLS], [SEP], [SEP]
+    // Mostly fill the sequence; sometimes (short_seq_prob) use a shorter one so that the model also sees the
+    // short sequences it will be fine-tuned on.
+    int targetSeqLength = maxNumTokens;
+    if (rng.nextDouble() < config.shortSeqProb()) {
+      targetSeqLength = 2 + rng.nextInt(maxNumTokens - 1); // randint(2, max_num_tokens)
+    }
+    List<Integer> chunk = new ArrayList<>();
+    int currentLength = 0;
+    int i = 0;
+    int ordinal = 0;
+    while (i < sentences.size()) {
+      chunk.add(i);
+      currentLength += sentences.get(i).length;
+      if (i == sentences.size() - 1 || currentLength >= targetSeqLength) {
+        if (!chunk.isEmpty()) {
+          int aEnd = 1;
+          if (chunk.size() >= 2) {
+            aEnd = 1 + rng.nextInt(chunk.size() - 1); // randint(1, len(chunk) - 1)
+          }
+          IntList a = new IntList();
+          BoolList aStarts = new BoolList();
+          for (int j = 0; j < aEnd; j++) {
+            a.addAll(sentences.get(chunk.get(j)));
+            aStarts.addAll(starts.get(chunk.get(j)));
+          }
+          IntList b = new IntList();
+          BoolList bStarts = new BoolList();
+          int label;
+          if (chunk.size() == 1 || rng.nextDouble() < 0.5) {
+            label = 1;
+            int targetBLength = targetSeqLength - a.size();
+            TokenizedDocument random = pool.draw(doc.key(), rng);
+            int randomStart = rng.nextInt(random.sentences().size());
+            for (int j = randomStart; j < random.sentences().size(); j++) {
+              b.addAll(random.sentences().get(j));
+              bStarts.addAll(random.wordStarts().get(j));
+              if (b.size() >= targetBLength) {
+                break;
+              }
+            }
+            // The sentences after A were not used: put them back for the next chunk.
+            i -= chunk.size() - aEnd;
+          } else {
+            label = 0;
+            for (int j = aEnd; j < chunk.size(); j++) {
+              b.addAll(sentences.get(chunk.get(j)));
+              bStarts.addAll(starts.get(chunk.get(j)));
+            }
+          }
+          truncatePair(a, aStarts, b, bStarts, maxNumTokens, rng);
+          if (a.size() >= 1 && b.size() >= 1) {
+            out.add(assemble(doc.key(), dupe, ordinal++, a, aStarts, b, bStarts, label, config, vocab, rng));
+          }
+        }
+        chunk.clear();
+        currentLength = 0;
+      }
+      i++;
+    }
+    return out;
+  }
+
+  /** Trims the longer segment, from the front or the back at random, until the pair fits (as the reference). */
+  static void truncatePair(IntList a, BoolList aStarts, IntList b, BoolList bStarts, int maxNumTokens,
+      SplittableRandom rng) {
+    while (a.size() + b.size() > maxNumTokens) {
+      boolean truncA = a.size() > b.size();
+      IntList t = truncA ? a : b;
+      BoolList ts = truncA ? aStarts : bStarts;
+      // Random front/back truncation adds noise instead of always cutting the same end.
+      if (rng.nextDouble() < 0.5) {
+        t.removeFirst();
+        ts.removeFirst();
+      } else {
+        t.removeLast();
+        ts.removeLast();
+      }
+    }
+  }
+
+  private static BertExample assemble(long key, int dupe, int ordinal, IntList a, BoolList aStarts, IntList b,
+      BoolList bStarts, int label, BertObjectiveConfig config, BertVocab vocab, SplittableRandom rng) {
+    int n = a.size() + b.size() + 3;
+    int[] tokens = new int[n];
+    int[] segments = new int[n];
+    boolean[] special = new boolean[n];
+    boolean[] wordStart = new boolean[n];
+    int p = 0;
+    tokens[p] = vocab.cls();
+    special[p++] = true;
+    for (int j = 0; j < a.size(); j++, p++) {
+      tokens[p] = a.get(j);
+      wordStart[p] = aStarts.get(j);
+    }
+    tokens[p] = vocab.sep();
+    special[p++] = true;
+    for (int j = 0; j < b.size(); j++, p++) {
+      tokens[p] = b.get(j);
+      wordStart[p] = bStarts.get(j);
+      segments[p] = 1;
+    }
+    tokens[p] = vocab.sep();
+    special[p] = true;
+    segments[p] = 1;
+    MaskedLm.Predictions pred = MaskedLm.create(tokens, special, wordStart, config.maskedLmProb(),
+        config.maxPredictionsPerSeq(), config.wholeWordMasking(), vocab, rng);
+    long exampleId = dev.sparkpretrain.corpus.ContentHash.mix(key, ((long) dupe << 32) | ordinal);
+    return new BertExample(exampleId, tokens, segments, pred.positions(), pred.ids(), label);
+  }
+}

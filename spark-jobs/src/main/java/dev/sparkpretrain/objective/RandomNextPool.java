@@ -1,0 +1,44 @@
+package dev.sparkpretrain.objective;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Documents that random "next sentence" segments are drawn from: a bounded sample of the whole corpus
+ * (chosen by content hash, sorted by key), broadcast to every task. google-research/bert draws from every
+ * document held in memory; a hash-chosen sample gives the same distribution over documents without holding the
+ * corpus anywhere, and the draw does not depend on partitioning.
+ */
+public final class RandomNextPool implements Serializable {
+  private final List<TokenizedDocument> documents;
+
+  public RandomNextPool(List<TokenizedDocument> documents) {
+    List<TokenizedDocument> sorted = new ArrayList<>(documents);
+    sorted.removeIf(d -> d.sentences().isEmpty());
+    sorted.sort(Comparator.comparingLong(TokenizedDocument::key));
+    this.documents = List.copyOf(sorted);
+    if (this.documents.size() < 2) {
+      throw new IllegalArgumentException("need at least 2 documents to draw random next sentences, got "
+          + this.documents.size());
+    }
+  }
+
+  public int size() {
+    return documents.size();
+  }
+
+  /** A document other than {@code exclude} (10 tries, as google-research/bert). */
+  public TokenizedDocument draw(long exclude, SplittableRandom rng) {
+    TokenizedDocument d = null;
+    for (int tries = 0; tries < 10; tries++) {
+      d = documents.get(rng.nextInt(documents.size()));
+      if (d.key() != exclude) {
+        break;
+      }
+    }
+    return d;
+  }
+}

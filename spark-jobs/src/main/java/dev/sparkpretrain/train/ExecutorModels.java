@@ -1,0 +1,32 @@
+package dev.sparkpretrain.train;
+
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * Model instances kept alive in an executor JVM across rounds, so a round costs a parameter copy, not a graph
+ * build. An executor running several tasks at once needs one instance per concurrent task, hence a pool per
+ * configuration. This is the one piece of process-wide state in the trainer, and it is only a cache.
+ */
+final class ExecutorModels {
+  private static final Map<String, Queue<ComputationGraph>> POOL = new ConcurrentHashMap<>();
+
+  private ExecutorModels() {}
+
+  static ComputationGraph borrow(String configurationJson) {
+    ComputationGraph g = POOL.computeIfAbsent(configurationJson, k -> new ConcurrentLinkedQueue<>()).poll();
+    if (g == null) {
+      g = new ComputationGraph(ComputationGraphConfiguration.fromJson(configurationJson));
+      g.init();
+    }
+    return g;
+  }
+
+  static void giveBack(String configurationJson, ComputationGraph g) {
+    POOL.computeIfAbsent(configurationJson, k -> new ConcurrentLinkedQueue<>()).add(g);
+  }
+}

@@ -1,0 +1,89 @@
+package dev.sparkpretrain.train;
+
+import java.io.Serializable;
+import java.util.List;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.learning.config.IUpdater;
+
+/**
+ * One optimizer step with gradient accumulation, shared by the Spark workers and the single-process trainer so
+ * that both do exactly the same arithmetic.
+ *
+ * <p>DL4J's {@code computeGradientAndScore} leaves the gradient of the micro-batch's summed loss in the
+ * flattened gradient view, and the updater divides by the batch size it is given. Summing the k micro-batch
+ * gradients and updating once with batch size k·b is therefore the same update as one batch of k·b examples.
+ * The global gradient norm (of the mean gradient, over all parameters) is clipped to {@code maxGradNorm} before
+ * the updater (AdamW, in the graph's configuration) runs.
+ */
+public final class OptimizerStep implements Serializable {
+  private final double maxGradNorm;
+
+  public OptimizerStep(double maxGradNorm) {
+    this.maxGradNorm = maxGradNorm;
+  }
+
+  /** What one step did. {@code loss} is the mean over micro-batches of the objective's loss (no penalty terms). */
+  public record Result(double loss, double gradNorm, long examples, boolean finite) implements Serializable {}
+
+  /**
+   * Runs forward/backward on each micro-batch, then one update; advances the graph's iteration counter.
+   * When the loss or gradient is not finite, parameters are left untouched and {@code finite} is false.
+   */
+  public Result step(ComputationGraph graph, List<MultiDataSet> microBatches, int epoch) {
+    INDArray sum = null;
+    double lossSum = 0;
+    long examples = 0;
+    for (MultiDataSet mds : microBatches) {
+      graph.setInputs(mds.getFeatures());
+      graph.setLabels(mds.getLabels());
+      graph.setLayerMaskArrays(mds.getFeaturesMaskArrays(), mds.getLabelsMaskArrays());
+      graph.computeGradientAndScore();
+      // DL4J's score adds the regularization penalty (here: weight decay); report the objective's loss only.
+      lossSum += graph.score() - graph.calcRegularizationScore(true);
+      examples += mds.getFeatures(0).size(0);
+      INDArray g = graph.getFlattenedGradients();
+      if (sum == null) {
+        sum = g.dup();
+      } else {
+        sum.addi(g);
+      }
+    }
+    graph.clearLayerMaskArrays();
+    double loss = lossSum / microBatches.size();
+    // Norm of the mean gradient (what the updater will see after dividing by the batch size).
+    double gradNorm = sum.norm2Number().doubleValue() / examples;
+    if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+      return new Result(loss, gradNorm, examples, false);
+    }
+    if (maxGradNorm > 0 && gradNorm > maxGradNorm) {
+      sum.muli(maxGradNorm / gradNorm);
+    }
+    INDArray view = graph.getFlattenedGradients();
+    view.assign(sum);
+    int iteration = graph.getConfiguration().getIterationCount();
+    graph.getUpdater().update(graph.gradient(), iteration, epoch, (int) examples, LayerWorkspaceMgr.noWorkspaces());
+    INDArray params = graph.params();
+    params.subi(view.reshape(params.shape()));
+    graph.getConfiguration().setIterationCount(iteration + 1);
+    graph.getConfiguration().setEpochCount(epoch);
+    return new Result(loss, gradNorm, examples, true);
+  }
+
+  /** The learning rate the graph's updater applies at {@code iteration} (for metrics). */
+  public static double learningRate(ComputationGraph graph, int iteration, int epoch) {
+    for (Layer layer : graph.getLayers()) {
+      var conf = layer.conf().getLayer();
+      for (String param : layer.paramTable().keySet()) {
+        IUpdater u = conf.getUpdaterByParam(param);
+        if (u != null && u.hasLearningRate()) {
+          return u.getLearningRate(iteration, epoch);
+        }
+      }
+    }
+    return Double.NaN;
+  }
+}

@@ -1,0 +1,325 @@
+package dev.sparkpretrain.train;
+
+import dev.sparkpretrain.config.TrainerConfig;
+import dev.sparkpretrain.corpus.ContentHash;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Tuple2;
+
+/**
+ * Parameter-averaging data-parallel training on Spark primitives.
+ *
+ * <p>Each round broadcasts the parameters and optimizer state; every worker (one Spark task per data partition)
+ * runs {@code averaging_frequency} optimizer steps on its own examples, each step accumulating gradients over
+ * {@code gradient_accumulation} micro-batches; the workers' parameters and optimizer states are summed by a tree
+ * reduce and averaged on the driver. Workers keep their model instance across rounds ({@link ExecutorModels}).
+ *
+ * <p>Examples are assigned to workers by a hash of their id and sorted, so the assignment does not depend on how
+ * the shards were read. A worker reads its examples in a permutation seeded by (seed, epoch); its position
+ * after s steps is s · accumulation · micro-batch examples, which is all a resume needs.
+ */
+public final class ParameterAveragingTrainer<E extends Serializable> {
+  private final TrainerConfig config;
+  private final long seed;
+  private final TrainingObjective<E> objective;
+
+  public ParameterAveragingTrainer(TrainerConfig config, long seed, TrainingObjective<E> objective) {
+    this.config = config;
+    this.seed = seed;
+    this.objective = objective;
+  }
+
+  /** One optimizer step's metrics (means over workers). */
+  public record StepMetrics(int step, double loss, double gradNorm, double learningRate, double tokensPerSecond,
+      long tokens, double roundSeconds) {}
+
+  /** Called after each round with the step metrics of that round and the averaged graph. */
+  public interface RoundListener {
+    void afterRound(List<StepMetrics> steps, ComputationGraph graph) throws IOException;
+  }
+
+  /** Worker partitions of the training examples, cached for the whole run. */
+  public JavaRDD<List<E>> workerData(Dataset<Row> shards) {
+    TrainingObjective<E> obj = objective;
+    int workers = config.workers();
+    JavaRDD<List<E>> data = shards.javaRDD()
+        .mapToPair(r -> {
+          E e = obj.fromRow(r);
+          return new Tuple2<>(obj.exampleId(e), e);
+        })
+        .partitionBy(new HashPartitioner(workers))
+        .mapPartitions(it -> {
+          List<Tuple2<Long, E>> all = new ArrayList<>();
+          it.forEachRemaining(all::add);
+          all.sort((a, b) -> Long.compare(a._1(), b._1()));
+          List<E> examples = new ArrayList<>(all.size());
+          for (Tuple2<Long, E> t : all) {
+            examples.add(t._2());
+          }
+          return Collections.singletonList(examples).iterator();
+        }, true)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    return data;
+  }
+
+  /**
+   * Trains {@code graph} in place from step {@code startStep} to {@code config.maxSteps()}.
+   *
+   * @return the step reached
+   */
+  public int fit(JavaSparkContext sc, JavaRDD<List<E>> data, ComputationGraph graph, int startStep,
+      RoundListener listener) throws IOException {
+    String confJson = graph.getConfiguration().toJson();
+    Broadcast<String> conf = sc.broadcast(confJson);
+    List<Integer> sizes = data.map(List::size).collect();
+    for (int w = 0; w < sizes.size(); w++) {
+      if (sizes.get(w) == 0) {
+        throw new IllegalStateException("worker " + w + " of " + sizes.size() + " has no training examples; "
+            + "use fewer workers or more data");
+      }
+    }
+    int step = startStep;
+    int round = 0;
+    while (step < config.maxSteps()) {
+      int steps = Math.min(config.averagingFrequency(), config.maxSteps() - step);
+      long t0 = System.nanoTime();
+      float[] params = graph.params().data().asFloat();
+      float[] state = graph.getUpdater().getStateViewArray().data().asFloat();
+      Broadcast<float[]> bParams = sc.broadcast(params);
+      Broadcast<float[]> bState = sc.broadcast(state);
+      sc.setJobGroup("train-round-" + round,
+          String.format(java.util.Locale.ROOT, "train: round %d, steps %d-%d", round, step + 1, step + steps), false);
+      RoundTask<E> task = new RoundTask<>(objective, conf, bParams, bState, step, steps, config.microBatchSize(),
+          config.gradientAccumulation(), config.maxGradNorm(), seed);
+      WorkerResult sum = data.mapPartitionsWithIndex(task, true).treeReduce(WorkerResult::add);
+      bParams.destroy();
+      bState.destroy();
+      int n = sum.workers;
+      INDArray avgParams = Nd4j.createFromArray(sum.params).divi(n);
+      INDArray avgState = Nd4j.createFromArray(sum.updaterState).divi(n);
+      graph.params().assign(avgParams.reshape(graph.params().shape()));
+      graph.getUpdater().getStateViewArray().assign(avgState.reshape(graph.getUpdater().getStateViewArray().shape()));
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      long roundTokens = 0;
+      for (long t : sum.tokens) {
+        roundTokens += t;
+      }
+      List<StepMetrics> metrics = new ArrayList<>();
+      for (int i = 0; i < steps; i++) {
+        int s = step + i + 1;
+        metrics.add(new StepMetrics(s, sum.lossSum[i] / n, sum.gradNormSum[i] / n,
+            OptimizerStep.learningRate(graph, s - 1, 0), roundTokens / seconds, sum.tokens[i], seconds));
+      }
+      if (!sum.finite) {
+        throw new NonFiniteLossException("loss or gradient became NaN/inf in steps " + (step + 1) + "-"
+            + (step + steps) + " (losses " + java.util.Arrays.toString(sum.lossSum)
+            + "); parameters of that round were discarded; the last checkpoint is intact");
+      }
+      step += steps;
+      graph.getConfiguration().setIterationCount(step);
+      listener.afterRound(metrics, graph);
+      round++;
+    }
+    sc.clearJobGroup();
+    conf.destroy();
+    return step;
+  }
+
+  /** Raised when training diverges; the run stops and earlier checkpoints stay valid. */
+  public static final class NonFiniteLossException extends RuntimeException {
+    NonFiniteLossException(String message) {
+      super(message);
+    }
+  }
+
+  /** The work of one worker in one round; a static class so the task captures values, not the trainer. */
+  static final class RoundTask<E extends Serializable>
+      implements org.apache.spark.api.java.function.Function2<Integer, Iterator<List<E>>, Iterator<WorkerResult>> {
+    private final TrainingObjective<E> objective;
+    private final Broadcast<String> conf;
+    private final Broadcast<float[]> params;
+    private final Broadcast<float[]> state;
+    private final int startStep;
+    private final int steps;
+    private final int microBatch;
+    private final int accumulation;
+    private final double maxGradNorm;
+    private final long seed;
+
+    RoundTask(TrainingObjective<E> objective, Broadcast<String> conf, Broadcast<float[]> params,
+        Broadcast<float[]> state, int startStep, int steps, int microBatch, int accumulation, double maxGradNorm,
+        long seed) {
+      this.objective = objective;
+      this.conf = conf;
+      this.params = params;
+      this.state = state;
+      this.startStep = startStep;
+      this.steps = steps;
+      this.microBatch = microBatch;
+      this.accumulation = accumulation;
+      this.maxGradNorm = maxGradNorm;
+      this.seed = seed;
+    }
+
+    @Override
+    public Iterator<WorkerResult> call(Integer worker, Iterator<List<E>> it) {
+      if (!it.hasNext()) {
+        return Collections.emptyIterator();
+      }
+      List<E> examples = it.next();
+      String json = conf.value();
+      ComputationGraph g = ExecutorModels.borrow(json);
+      try {
+        g.params().assign(Nd4j.createFromArray(params.value()).reshape(g.params().shape()));
+        INDArray view = g.getUpdater().getStateViewArray();
+        view.assign(Nd4j.createFromArray(state.value()).reshape(view.shape()));
+        g.getConfiguration().setIterationCount(startStep);
+        WorkerResult result = new WorkerResult(null, null, steps);
+        DataCursor<E> cursor = new DataCursor<>(examples, seed, (long) startStep * accumulation * microBatch);
+        OptimizerStep optimizer = new OptimizerStep(maxGradNorm);
+        for (int s = 0; s < steps; s++) {
+          // Dropout draws from ND4J's per-thread generator: reseeding it from (seed, step, worker) makes every step
+          // reproducible, so a resumed run retraces an uninterrupted one without saving generator state.
+          Nd4j.getRandom().setSeed(ContentHash.mix(seed, ContentHash.mix(startStep + s, worker)));
+          List<List<E>> micro = new ArrayList<>(accumulation);
+          long tokens = 0;
+          int epoch = cursor.epoch();
+          for (int k = 0; k < accumulation; k++) {
+            List<E> batch = cursor.next(microBatch);
+            tokens += objective.tokens(batch);
+            micro.add(batch);
+          }
+          OptimizerStep.Result r = optimizer.step(g, objective.microBatches(micro), epoch);
+          result.lossSum[s] = r.loss();
+          result.gradNormSum[s] = r.gradNorm();
+          result.tokens[s] = tokens;
+          if (!r.finite()) {
+            result.finite = false;
+            break;
+          }
+        }
+        WorkerResult out = new WorkerResult(g.params().data().asFloat(),
+            g.getUpdater().getStateViewArray().data().asFloat(), steps);
+        System.arraycopy(result.lossSum, 0, out.lossSum, 0, steps);
+        System.arraycopy(result.gradNormSum, 0, out.gradNormSum, 0, steps);
+        System.arraycopy(result.tokens, 0, out.tokens, 0, steps);
+        out.finite = result.finite;
+        return Collections.singletonList(out).iterator();
+      } finally {
+        ExecutorModels.giveBack(json, g);
+      }
+    }
+  }
+
+  /**
+   * A worker's position in its examples: epoch e reads them in a permutation seeded by (seed, e). The worker index
+   * is not part of the seed: workers hold different examples anyway, and N workers given identical data then
+   * take identical steps (which the exactness tests rely on).
+   */
+  static final class DataCursor<E> {
+    private final List<E> examples;
+    private final long seed;
+    private long position;
+    private int permutationEpoch = -1;
+    private int[] permutation;
+
+    DataCursor(List<E> examples, long seed, long position) {
+      this.examples = examples;
+      this.seed = seed;
+      this.position = position;
+    }
+
+    int epoch() {
+      return (int) (position / examples.size());
+    }
+
+    List<E> next(int n) {
+      List<E> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        int e = epoch();
+        if (e != permutationEpoch) {
+          permutation = permutation(examples.size(), ContentHash.mix(seed, e));
+          permutationEpoch = e;
+        }
+        out.add(examples.get(permutation[(int) (position % examples.size())]));
+        position++;
+      }
+      return out;
+    }
+
+    static int[] permutation(int n, long seed) {
+      int[] p = new int[n];
+      for (int i = 0; i < n; i++) {
+        p[i] = i;
+      }
+      SplittableRandom rng = new SplittableRandom(seed);
+      for (int i = n - 1; i > 0; i--) {
+        int j = rng.nextInt(i + 1);
+        int t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+      }
+      return p;
+    }
+  }
+
+  /** Evaluates {@code graph} on examples spread over the executors; returns summed loss and counts. */
+  public TrainingObjective.Evaluation evaluate(JavaSparkContext sc, JavaRDD<E> examples, ComputationGraph graph,
+      int batchSize) {
+    Broadcast<String> conf = sc.broadcast(graph.getConfiguration().toJson());
+    Broadcast<float[]> params = sc.broadcast(graph.params().data().asFloat());
+    TrainingObjective<E> obj = objective;
+    TrainingObjective.Evaluation total = examples.mapPartitions(it -> {
+      String json = conf.value();
+      ComputationGraph g = ExecutorModels.borrow(json);
+      try {
+        g.params().assign(Nd4j.createFromArray(params.value()).reshape(g.params().shape()));
+        double loss = 0;
+        long batches = 0;
+        Map<String, Long> counts = new HashMap<>();
+        List<E> batch = new ArrayList<>(batchSize);
+        while (it.hasNext()) {
+          batch.add(it.next());
+          if (batch.size() == batchSize || !it.hasNext()) {
+            TrainingObjective.Evaluation e = obj.evaluate(g, batch);
+            loss += e.lossSum();
+            batches += e.batches();
+            e.counts().forEach((k, v) -> counts.merge(k, v, Long::sum));
+            batch.clear();
+          }
+        }
+        return Collections.singletonList(new TrainingObjective.Evaluation(loss, batches, counts)).iterator();
+      } finally {
+        ExecutorModels.giveBack(json, g);
+      }
+    }).fold(new TrainingObjective.Evaluation(0, 0, Map.of()), ParameterAveragingTrainer::merge);
+    conf.destroy();
+    params.destroy();
+    return total;
+  }
+
+  static TrainingObjective.Evaluation merge(TrainingObjective.Evaluation a, TrainingObjective.Evaluation b) {
+    Map<String, Long> counts = new LinkedHashMap<>(a.counts());
+    b.counts().forEach((k, v) -> counts.merge(k, v, Long::sum));
+    return new TrainingObjective.Evaluation(a.lossSum() + b.lossSum(), a.batches() + b.batches(), counts);
+  }
+}

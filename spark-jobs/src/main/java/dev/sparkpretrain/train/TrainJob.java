@@ -1,0 +1,219 @@
+package dev.sparkpretrain.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparkpretrain.config.BertObjectiveConfig;
+import dev.sparkpretrain.config.ConfigException;
+import dev.sparkpretrain.config.PretrainConfig;
+import dev.sparkpretrain.config.TrainerConfig;
+import dev.sparkpretrain.jobs.prepare.PrepareJob;
+import dev.sparkpretrain.model.OptimizerConfig;
+import dev.sparkpretrain.model.TransformerConfig;
+import dev.sparkpretrain.model.bert.BertModel;
+import dev.sparkpretrain.objective.BertExample;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * {@code train}: shards + config → {@code RUN/metrics.jsonl}, {@code RUN/checkpoints/}, {@code RUN/config.json},
+ * then an evaluation on the validation split. Refuses shards whose manifest is missing or whose tokenizer does
+ * not match the model, before any work.
+ */
+public final class TrainJob {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private TrainJob() {}
+
+  /** The outcome of a run. */
+  public record Summary(int step, double firstLoss, double lastLoss, Map<String, Object> evaluation,
+      String checkpoint, ComputationGraph graph) {}
+
+  /** Reads and checks {@code SHARDS/_manifest.json}. */
+  public static ObjectNode readManifest(Configuration hadoop, String shards) {
+    Path p = new Path(shards, PrepareJob.MANIFEST);
+    try {
+      FileSystem fs = p.getFileSystem(hadoop);
+      if (!fs.exists(p)) {
+        throw new ConfigException("--data " + shards + ": no " + PrepareJob.MANIFEST
+            + " (not a dataset written by 'prepare', or an incomplete one)");
+      }
+      try (InputStream in = fs.open(p)) {
+        return (ObjectNode) JSON.readTree(in);
+      }
+    } catch (IOException e) {
+      throw new ConfigException("--data " + shards + ": cannot read manifest: " + e.getMessage(), e);
+    }
+  }
+
+  public static OptimizerConfig optimizer(TrainerConfig t) {
+    // A run shortened below its warm-up (e.g. --max-steps 5) warms up over all of it.
+    return new OptimizerConfig(t.learningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay(),
+        Math.min(t.warmupSteps(), t.maxSteps()), t.maxSteps(), OptimizerConfig.Decay.valueOf(t.decay().name()));
+  }
+
+  public static Summary run(SparkSession spark, PretrainConfig config, String shards, String runDir, boolean resume,
+      PrintStream console) throws IOException {
+    return run(spark, config, shards, runDir, resume, console, Integer.MAX_VALUE);
+  }
+
+  /** Signals the simulated interruption of {@link #run(SparkSession, PretrainConfig, String, String, boolean, PrintStream, int)}. */
+  public static final class Interrupted extends RuntimeException {
+    Interrupted(int step) {
+      super("interrupted after step " + step);
+    }
+  }
+
+  /**
+   * As {@link #run(SparkSession, PretrainConfig, String, String, boolean, PrintStream)}, but dies with
+   * {@link Interrupted} after the round that reaches {@code interruptAfterStep}, as a killed job would: the
+   * checkpoints written so far stay, nothing else is saved (resume tests).
+   */
+  public static Summary run(SparkSession spark, PretrainConfig config, String shards, String runDir, boolean resume,
+      PrintStream console, int interruptAfterStep) throws IOException {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hadoop = sc.hadoopConfiguration();
+    ObjectNode manifest = readManifest(hadoop, shards);
+    if (!"bert".equals(manifest.path("objective").asText())) {
+      throw new ConfigException("--data " + shards + ": objective '" + manifest.path("objective").asText()
+          + "' cannot be trained yet (only bert)");
+    }
+    int vocabSize = manifest.path("tokenizer").path("vocab_size").asInt();
+    String fingerprint = manifest.path("tokenizer").path("sha256").asText();
+    int seqLength = manifest.path("sequence_length").asInt();
+    JsonNode objectiveConf = manifest.path("config").path("objective");
+    int maxPredictions = objectiveConf.path("max_predictions_per_seq").asInt(
+        ((BertObjectiveConfig) BertObjectiveConfig.defaults()).maxPredictionsPerSeq());
+
+    TrainerConfig tc = config.trainer();
+    TransformerConfig modelConfig = TransformerConfig.preset(config.model().preset()).withVocabSize(vocabSize);
+    if (modelConfig.maxPositions() < seqLength) {
+      throw new ConfigException("model.preset " + config.model().preset() + " has " + modelConfig.maxPositions()
+          + " positions, fewer than the shards' sequence length " + seqLength);
+    }
+
+    Checkpoints checkpoints = new Checkpoints(hadoop, runDir + "/checkpoints", tc.keepCheckpoints());
+    ComputationGraph graph;
+    int startStep = 0;
+    Optional<Path> newest = resume ? checkpoints.newest() : Optional.empty();
+    if (resume && newest.isEmpty()) {
+      console.println("resume: no checkpoint under " + runDir + "/checkpoints, starting from step 0");
+    }
+    if (newest.isPresent()) {
+      Checkpoints.Loaded loaded = Checkpoints.load(hadoop, newest.get().toString());
+      String ckptFingerprint = loaded.state().path("tokenizer_sha256").asText();
+      if (!ckptFingerprint.equals(fingerprint)) {
+        throw new ConfigException("--resume: checkpoint " + newest.get() + " was trained with tokenizer "
+            + ckptFingerprint + ", the shards use " + fingerprint);
+      }
+      graph = loaded.graph();
+      startStep = loaded.state().path("step").asInt();
+      console.printf(Locale.ROOT, "resume: from %s (step %d)%n", newest.get(), startStep);
+    } else {
+      graph = BertModel.build(modelConfig, optimizer(tc), config.seed());
+    }
+    int modelVocab = modelConfig.vocabSize();
+    if (modelVocab != vocabSize) {
+      throw new ConfigException("model vocabulary " + modelVocab + " != tokenizer vocabulary " + vocabSize);
+    }
+
+    Path run = new Path(runDir);
+    FileSystem fs = run.getFileSystem(hadoop);
+    fs.mkdirs(run);
+    try (var out = fs.create(new Path(run, "config.json"), true)) {
+      out.write(config.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    BertTrainingObjective objective = new BertTrainingObjective(seqLength, maxPredictions);
+    ParameterAveragingTrainer<BertExample> trainer = new ParameterAveragingTrainer<>(tc, config.seed(), objective);
+    JavaRDD<java.util.List<BertExample>> data = trainer.workerData(spark.read().parquet(shards + "/train"));
+
+    console.printf(Locale.ROOT, "train: %s, %,d parameters, %d workers x %d micro-batches of %d, %d steps%n",
+        config.model().preset(), graph.numParams(), tc.workers(), tc.gradientAccumulation(), tc.microBatchSize(),
+        tc.maxSteps());
+    ProgressBar bar = new ProgressBar(console, startStep, tc.maxSteps());
+    double[] firstLast = {Double.NaN, Double.NaN};
+    String[] lastCheckpoint = {newest.map(Path::toString).orElse(null)};
+    int checkpointEvery = tc.checkpointEvery();
+    int maxSteps = tc.maxSteps();
+    try (MetricsLog metrics = new MetricsLog(hadoop, runDir + "/metrics.jsonl", startStep > 0)) {
+      int end = trainer.fit(sc, data, graph, startStep, (steps, g) -> {
+        for (ParameterAveragingTrainer.StepMetrics m : steps) {
+          Map<String, Object> rec = new LinkedHashMap<>();
+          rec.put("step", m.step());
+          rec.put("loss", m.loss());
+          rec.put("lr", m.learningRate());
+          rec.put("grad_norm", m.gradNorm());
+          rec.put("tokens_per_s", m.tokensPerSecond());
+          rec.put("tokens", m.tokens());
+          metrics.write(rec);
+          if (Double.isNaN(firstLast[0])) {
+            firstLast[0] = m.loss();
+          }
+          firstLast[1] = m.loss();
+        }
+        ParameterAveragingTrainer.StepMetrics last = steps.get(steps.size() - 1);
+        bar.update(last.step(), last.loss(), last.tokensPerSecond());
+        if (last.step() >= interruptAfterStep) {
+          throw new Interrupted(last.step());
+        }
+        boolean crossed = (last.step() / checkpointEvery) > ((last.step() - steps.size()) / checkpointEvery);
+        if (crossed || last.step() >= maxSteps) {
+          lastCheckpoint[0] = checkpoints.write(g, state(config, last.step(), fingerprint, vocabSize, tc), last.step())
+              .toString();
+        }
+      });
+      data.unpersist(false);
+      Map<String, Object> evaluation = evaluate(spark, trainer, graph, shards + "/validation", tc.microBatchSize());
+      return new Summary(end, firstLast[0], firstLast[1], evaluation, lastCheckpoint[0], graph);
+    }
+  }
+
+  static ObjectNode state(PretrainConfig config, int step, String fingerprint, int vocabSize, TrainerConfig tc)
+      throws IOException {
+    ObjectNode s = JSON.createObjectNode();
+    s.put("step", step);
+    s.put("seed", config.seed());
+    s.put("workers", tc.workers());
+    // Data position: every worker has consumed this many examples of its (seeded, per-epoch) permutation.
+    s.put("examples_per_worker", (long) step * tc.gradientAccumulation() * tc.microBatchSize());
+    s.put("tokenizer_sha256", fingerprint);
+    s.put("vocab_size", vocabSize);
+    s.set("config", JSON.readTree(config.toJson()));
+    return s;
+  }
+
+  /** Loss, perplexity and accuracies on a split, as a JSON-ready map. */
+  public static Map<String, Object> evaluate(SparkSession spark, ParameterAveragingTrainer<BertExample> trainer,
+      ComputationGraph graph, String split, int batchSize) {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    sc.setJobGroup("eval", "evaluate on " + split, false);
+    JavaRDD<BertExample> examples = spark.read().parquet(split).javaRDD()
+        .map(dev.sparkpretrain.jobs.prepare.BertShards::fromRow);
+    TrainingObjective.Evaluation e = trainer.evaluate(sc, examples, graph, batchSize);
+    sc.clearJobGroup();
+    Map<String, Object> out = new LinkedHashMap<>();
+    double loss = e.batches() == 0 ? Double.NaN : e.lossSum() / e.batches();
+    out.put("loss", loss);
+    long mlmTotal = e.counts().getOrDefault("mlm_total", 0L);
+    long nspTotal = e.counts().getOrDefault("nsp_total", 0L);
+    out.put("mlm_accuracy", mlmTotal == 0 ? Double.NaN : (double) e.counts().get("mlm_correct") / mlmTotal);
+    out.put("nsp_accuracy", nspTotal == 0 ? Double.NaN : (double) e.counts().get("nsp_correct") / nspTotal);
+    out.put("masked_tokens", mlmTotal);
+    out.put("examples", nspTotal);
+    return out;
+  }
+}

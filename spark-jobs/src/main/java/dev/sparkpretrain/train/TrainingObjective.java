@@ -1,0 +1,40 @@
+package dev.sparkpretrain.train;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * What the trainer needs to know about an objective: how shard rows become examples, examples become DL4J
+ * batches, and how a batch is scored. The trainer itself knows nothing of BERT, GPT or T5.
+ *
+ * @param <E> one example as read from a shard
+ */
+public interface TrainingObjective<E extends Serializable> extends Serializable {
+  E fromRow(Row row);
+
+  /** A stable per-example id (shuffling and dynamic masking are seeded by it). */
+  long exampleId(E example);
+
+  /**
+   * One optimizer step's micro-batches as DL4J batches whose losses add up to the loss of the whole step: each
+   * micro-batch's loss is normalized by the step's totals, not its own, so that accumulating k micro-batches of
+   * b is exactly one batch of k·b.
+   */
+  List<MultiDataSet> microBatches(List<List<E>> microBatches);
+
+  /** Real (non-padding) tokens in the batch, for tokens/s. */
+  long tokens(List<E> batch);
+
+  /** Loss and the objective's metrics (e.g. mlm_accuracy) on a batch, without changing parameters. */
+  Evaluation evaluate(ComputationGraph graph, List<E> batch);
+
+  /**
+   * Sums of a batch's evaluation; {@code counts} hold numerators/denominators so several batches and workers
+   * merge exactly (e.g. mlm_correct / mlm_total).
+   */
+  record Evaluation(double lossSum, long batches, Map<String, Long> counts) implements Serializable {}
+}

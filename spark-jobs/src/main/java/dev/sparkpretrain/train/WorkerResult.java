@@ -1,0 +1,55 @@
+package dev.sparkpretrain.train;
+
+import java.io.Serializable;
+
+/**
+ * What one worker sends back after a round: its parameters and optimizer state (summed across workers by a tree
+ * reduce, then divided on the driver) and per-step sums for the metrics.
+ */
+final class WorkerResult implements Serializable {
+  final float[] params;
+  final float[] updaterState;
+  final double[] lossSum;     // per step of the round
+  final double[] gradNormSum; // per step
+  final long[] tokens;        // per step
+  final int workers;
+  boolean finite;
+
+  WorkerResult(float[] params, float[] updaterState, int steps) {
+    this.params = params;
+    this.updaterState = updaterState;
+    this.lossSum = new double[steps];
+    this.gradNormSum = new double[steps];
+    this.tokens = new long[steps];
+    this.workers = 1;
+    this.finite = true;
+  }
+
+  private WorkerResult(float[] params, float[] updaterState, double[] lossSum, double[] gradNormSum, long[] tokens,
+      int workers, boolean finite) {
+    this.params = params;
+    this.updaterState = updaterState;
+    this.lossSum = lossSum;
+    this.gradNormSum = gradNormSum;
+    this.tokens = tokens;
+    this.workers = workers;
+    this.finite = finite;
+  }
+
+  /** Element-wise sum (in place on {@code this}); used by {@code treeReduce}. */
+  WorkerResult add(WorkerResult o) {
+    for (int i = 0; i < params.length; i++) {
+      params[i] += o.params[i];
+    }
+    for (int i = 0; i < updaterState.length; i++) {
+      updaterState[i] += o.updaterState[i];
+    }
+    for (int i = 0; i < lossSum.length; i++) {
+      lossSum[i] += o.lossSum[i];
+      gradNormSum[i] += o.gradNormSum[i];
+      tokens[i] += o.tokens[i];
+    }
+    return new WorkerResult(params, updaterState, lossSum, gradNormSum, tokens, workers + o.workers,
+        finite && o.finite);
+  }
+}

@@ -1,0 +1,47 @@
+package dev.sparkpretrain.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class PretrainConfigTest {
+  @Test
+  void defaultsFillEverything() {
+    PretrainConfig c = PretrainConfig.parse("seed: 7\n", "test");
+    assertEquals(7L, c.seed());
+    assertEquals(128, c.objective().maxSeqLength());
+    assertEquals(0.15, ((BertObjectiveConfig) c.objective()).maskedLmProb());
+    assertEquals(2, c.trainer().workers());
+  }
+
+  @Test
+  void unknownKeyIsNamed() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> PretrainConfig.parse("trainer:\n  micro_batch: 3\n", "conf/x.yaml"));
+    assertTrue(e.getMessage().contains("trainer.micro_batch"), e.getMessage());
+    assertTrue(e.getMessage().contains("micro_batch_size"), "lists the allowed keys: " + e.getMessage());
+  }
+
+  @Test
+  void outOfRangeValueIsNamed() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> PretrainConfig.parse("objective:\n  type: bert\n  masked_lm_prob: 1.5\n", "conf/x.yaml"));
+    assertTrue(e.getMessage().contains("objective.masked_lm_prob"), e.getMessage());
+  }
+
+  @Test
+  void unknownObjectiveTypeIsRejected() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> PretrainConfig.parse("objective:\n  type: xlnet\n", "conf/x.yaml"));
+    assertTrue(e.getMessage().contains("objective"), e.getMessage());
+  }
+
+  @Test
+  void resolvedConfigRoundTripsThroughJson() {
+    PretrainConfig c = PretrainConfig.parse("trainer:\n  workers: 3\n", "test");
+    assertTrue(c.toJson().contains("\"workers\" : 3"), c.toJson());
+    assertTrue(c.toJson().contains("\"type\" : \"bert\""), c.toJson());
+  }
+}

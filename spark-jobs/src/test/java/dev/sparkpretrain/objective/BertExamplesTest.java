@@ -1,0 +1,120 @@
+package dev.sparkpretrain.objective;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparkpretrain.config.BertObjectiveConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class BertExamplesTest {
+  static final BertVocab VOCAB = MaskedLmTest.VOCAB;
+
+  /** Documents of sentences whose ids encode (document, sentence): id = 5 + doc * 50 + sentence. */
+  static List<TokenizedDocument> corpus(int docs, SplittableRandom rng) {
+    List<TokenizedDocument> out = new ArrayList<>();
+    for (int d = 0; d < docs; d++) {
+      int sentences = 1 + rng.nextInt(12);
+      List<int[]> s = new ArrayList<>();
+      List<boolean[]> w = new ArrayList<>();
+      for (int j = 0; j < sentences; j++) {
+        int len = 3 + rng.nextInt(20);
+        int[] ids = new int[len];
+        java.util.Arrays.fill(ids, 5 + (d % 19) * 50 + j);
+        s.add(ids);
+        boolean[] starts = new boolean[len];
+        java.util.Arrays.fill(starts, true);
+        w.add(starts);
+      }
+      out.add(new TokenizedDocument(1000L + d, s, w));
+    }
+    return out;
+  }
+
+  static BertObjectiveConfig config(int maxSeq) {
+    return new BertObjectiveConfig(maxSeq, 0.1, 0.15, 20, 1, false, null);
+  }
+
+  @Test
+  void examplesHaveTheBertLayoutAndFit() {
+    SplittableRandom rng = new SplittableRandom(3);
+    List<TokenizedDocument> docs = corpus(300, rng);
+    RandomNextPool pool = new RandomNextPool(docs);
+    int count = 0;
+    int randomNext = 0;
+    for (TokenizedDocument d : docs) {
+      for (BertExample e : BertExamples.create(d, 0, pool, config(64), VOCAB, new SplittableRandom(d.key()))) {
+        count++;
+        int[] ids = e.inputIds();
+        assertTrue(ids.length <= 64, "fits max_seq_length");
+        assertEquals(VOCAB.cls(), ids[0]);
+        assertEquals(VOCAB.sep(), ids[ids.length - 1]);
+        int firstSep = -1;
+        for (int i = 1; i < ids.length - 1; i++) {
+          if (ids[i] == VOCAB.sep()) {
+            firstSep = i;
+            break;
+          }
+        }
+        assertTrue(firstSep > 1 && firstSep < ids.length - 2, "A and B are both non-empty");
+        for (int i = 0; i < ids.length; i++) {
+          assertEquals(i <= firstSep ? 0 : 1, e.segmentIds()[i], "segment id at " + i);
+        }
+        randomNext += e.nextSentenceLabel();
+        assertEquals(e.maskedLmPositions().length, e.maskedLmIds().length);
+      }
+    }
+    assertTrue(count > 300, "several examples per long document, got " + count);
+    double share = (double) randomNext / count;
+    // Random B whenever the chunk has one sentence, else half the time: above one half.
+    assertTrue(share > 0.45 && share < 0.8, "random-next share " + share);
+  }
+
+  @Test
+  void sameSeedSameExamples() {
+    List<TokenizedDocument> docs = corpus(50, new SplittableRandom(5));
+    RandomNextPool pool = new RandomNextPool(docs);
+    for (TokenizedDocument d : docs) {
+      List<BertExample> a = BertExamples.create(d, 0, pool, config(48), VOCAB, new SplittableRandom(d.key()));
+      List<BertExample> b = BertExamples.create(d, 0, pool, config(48), VOCAB, new SplittableRandom(d.key()));
+      assertEquals(a.size(), b.size());
+      for (int i = 0; i < a.size(); i++) {
+        assertArrayEquals(a.get(i).inputIds(), b.get(i).inputIds());
+        assertArrayEquals(a.get(i).maskedLmPositions(), b.get(i).maskedLmPositions());
+        assertEquals(a.get(i).exampleId(), b.get(i).exampleId());
+      }
+    }
+  }
+
+  @Test
+  void actualNextKeepsDocumentOrder() {
+    // With a non-random B, B's sentences follow A's in the same document: ids only increase.
+    List<TokenizedDocument> docs = corpus(200, new SplittableRandom(9));
+    RandomNextPool pool = new RandomNextPool(docs);
+    int checked = 0;
+    for (TokenizedDocument d : docs) {
+      for (BertExample e : BertExamples.create(d, 0, pool, new BertObjectiveConfig(128, 0.0, 0.01, 1, 1, false, null),
+          VOCAB, new SplittableRandom(d.key()))) {
+        if (e.nextSentenceLabel() == 0) {
+          int prev = -1;
+          for (int i = 0; i < e.inputIds().length; i++) {
+            int id = e.inputIds()[i];
+            boolean isPrediction = false;
+            for (int p : e.maskedLmPositions()) {
+              isPrediction |= p == i;
+            }
+            if (id >= 5 && !isPrediction) {
+              assertTrue(id >= prev, "document order");
+              prev = id;
+            }
+          }
+          checked++;
+        }
+      }
+    }
+    assertTrue(checked > 50);
+  }
+}

@@ -1,0 +1,120 @@
+package dev.sparkpretrain.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparkpretrain.config.ConfigException;
+import dev.sparkpretrain.config.PretrainConfig;
+import dev.sparkpretrain.corpus.ContentHash;
+import dev.sparkpretrain.jobs.prepare.PrepareJob;
+import dev.sparkpretrain.jobs.tokenizer.TokenizerTrainJob;
+import dev.sparkpretrain.tokenization.Tokenizer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The train command's job on real shards: checkpoints, resume, refusing mismatched shards. */
+class TrainJobTest {
+  static SparkSession spark;
+  @TempDir static Path dir;
+  static String shards;
+  static PretrainConfig config;
+  static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+
+  @BeforeAll
+  static void prepareShards() throws IOException {
+    spark = SparkSession.builder().master("local[2]").appName("TrainJobTest")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    Path corpus = dir.resolve("corpus.txt");
+    try (InputStream in = TrainJobTest.class.getResourceAsStream("/dev/sparkpretrain/demo/moby-dick.txt")) {
+      Files.write(corpus, in.readNBytes(120_000));
+    }
+    config = PretrainConfig.parse("""
+        seed: 3
+        data:
+          input: [%s]
+          format: paragraphs
+          min_chars: 20
+          validation_fraction: 0.1
+        tokenizer:
+          vocab_size: 800
+        objective:
+          type: bert
+          max_seq_length: 32
+          max_predictions_per_seq: 5
+        model:
+          preset: bert-tiny
+        trainer:
+          workers: 2
+          micro_batch_size: 4
+          gradient_accumulation: 2
+          averaging_frequency: 2
+          max_steps: 8
+          learning_rate: 0.001
+          warmup_steps: 2
+          checkpoint_every: 4
+          keep_checkpoints: 5
+        """.formatted(corpus.toUri()), "test");
+    Tokenizer tokenizer = TokenizerTrainJob.train(spark, config.data(), config.tokenizer());
+    Path tokenizerFile = dir.resolve("tokenizer.json");
+    Files.writeString(tokenizerFile, tokenizer.toJson());
+    shards = dir.resolve("shards").toUri().toString();
+    PrepareJob.run(spark, config, tokenizer, ContentHash.sha256(tokenizerFile), shards, false);
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  @Test
+  void interruptedAndResumedRunReachesTheSameParameters() throws IOException {
+    String straight = dir.resolve("run-straight").toUri().toString();
+    TrainJob.Summary full = TrainJob.run(spark, config, shards, straight, false, QUIET);
+    assertEquals(8, full.step());
+
+    String broken = dir.resolve("run-broken").toUri().toString();
+    assertThrows(TrainJob.Interrupted.class, () -> TrainJob.run(spark, config, shards, broken, false, QUIET, 6));
+    TrainJob.Summary resumed = TrainJob.run(spark, config, shards, broken, true, QUIET);
+    assertEquals(8, resumed.step());
+    double d = full.graph().params().sub(resumed.graph().params()).amaxNumber().doubleValue();
+    System.out.println("resumed vs uninterrupted: max |diff| " + d);
+    assertTrue(d < 1e-6, "max |diff| " + d);
+
+    List<String> lines = Files.readAllLines(dir.resolve("run-broken/metrics.jsonl"));
+    assertTrue(lines.size() >= 8, "metrics kept across the resume");
+    try (var s = Files.list(dir.resolve("run-straight/checkpoints"))) {
+      assertEquals(List.of("step-00000004", "step-00000008"),
+          s.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+  }
+
+  @Test
+  void refusesShardsWithoutManifestOrWithAnotherTokenizer() throws IOException {
+    assertThrows(ConfigException.class, () -> TrainJob.run(spark, config, dir.resolve("nowhere").toUri().toString(),
+        dir.resolve("run-x").toUri().toString(), false, QUIET));
+    // A checkpoint made with another tokenizer: change the fingerprint the checkpoint records.
+    String run = dir.resolve("run-fp").toUri().toString();
+    PretrainConfig short1 = config.withTrainer(config.trainer().withMaxSteps(2));
+    TrainJob.run(spark, short1, shards, run, false, QUIET);
+    Path state = dir.resolve("run-fp/checkpoints/step-00000002/state.json");
+    Files.writeString(state, Files.readString(state).replaceAll("\"tokenizer_sha256\" : \"[0-9a-f]+\"",
+        "\"tokenizer_sha256\" : \"" + "ab".repeat(32) + "\""));
+    Files.deleteIfExists(state.resolveSibling(".state.json.crc")); // Hadoop's local checksum of the old bytes
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> TrainJob.run(spark, config, shards, run, true, QUIET));
+    assertTrue(e.getMessage().contains("tokenizer"), e.getMessage());
+  }
+}
