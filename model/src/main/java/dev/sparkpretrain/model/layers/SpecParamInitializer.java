@@ -81,6 +81,12 @@ public final class SpecParamInitializer implements ParamInitializer {
     }
 
     static Map<String, INDArray> views(Layer layer, INDArray flat) {
+        if (flat == null) {
+            if (!specs(layer).isEmpty()) {
+                throw new IllegalStateException("no parameter view for " + layer.getLayerName());
+            }
+            return new LinkedHashMap<>();   // a layer without parameters gets no view from DL4J
+        }
         long n = flat.length();
         INDArray row = flat.reshape('c', new long[] {n});  // not reshape('c', n): that binds to reshape(long rows, long cols)
         Map<String, INDArray> out = new LinkedHashMap<>();
