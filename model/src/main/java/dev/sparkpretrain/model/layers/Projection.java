@@ -1,6 +1,7 @@
 package dev.sparkpretrain.model.layers;
 
 import dev.sparkpretrain.model.ops.Activation;
+import dev.sparkpretrain.model.ops.Dense;
 import dev.sparkpretrain.model.ops.Norm;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -66,7 +67,7 @@ public class Projection extends ParameterizedLayer {
     public static final class Impl extends ParameterizedLayerImpl<Projection> {
         private INDArray x2;
         private INDArray pre;
-        private INDArray act;
+        private Activation.Result act;
         private Norm.State normState;
         private long[] inShape;
 
@@ -78,13 +79,13 @@ public class Projection extends ParameterizedLayer {
         protected INDArray forward(INDArray x, boolean training) {
             Projection c = layerConf();
             inShape = x.shape();
-            x2 = x.dup('c').reshape('c', x.length() / c.getNIn(), c.getNIn());
-            pre = x2.mmul(param("W")).addiRowVector(param("b"));
+            x2 = Dense.rows(x, c.getNIn());
+            pre = Dense.forward(x2, param("W"), param("b"));
             act = c.getActivation().forward(pre);
-            INDArray y = act;
+            INDArray y = act.y();
             if (c.getNorm() != null) {
                 Norm.State[] st = new Norm.State[1];
-                y = c.getNorm().forward(act, param("lng"), c.getNorm().hasBias() ? param("lnb") : null,
+                y = c.getNorm().forward(y, param("lng"), c.getNorm().hasBias() ? param("lnb") : null,
                         c.getNormEps(), st);
                 normState = st[0];
             }
@@ -96,15 +97,13 @@ public class Projection extends ParameterizedLayer {
         @Override
         protected INDArray backward(INDArray dy) {
             Projection c = layerConf();
-            INDArray d = dy.dup('c').reshape('c', dy.length() / c.getNOut(), c.getNOut());
+            INDArray d = Dense.rows(dy, c.getNOut());
             if (c.getNorm() != null) {
                 d = c.getNorm().backward(d, normState, param("lng"), grad("lng"),
                         c.getNorm().hasBias() ? grad("lnb") : null);
             }
             INDArray dPre = c.getActivation().backward(pre, act, d);
-            grad("W").assign(x2.transpose().mmul(dPre));
-            grad("b").assign(dPre.sum(0));
-            return dPre.mmul(param("W").transpose()).reshape('c', inShape);
+            return Dense.backward(x2, dPre, param("W"), grad("W"), grad("b"), true).reshape('c', inShape);
         }
 
         @Override

@@ -1,6 +1,8 @@
 package dev.sparkpretrain.model.layers;
 
+import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.ops.Attention;
+import dev.sparkpretrain.model.ops.Dense;
 import dev.sparkpretrain.model.ops.Dropout;
 import dev.sparkpretrain.model.ops.Norm;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -21,7 +23,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
     private Norm.State norm1;
     private INDArray ffnIn;         // input of the first FFN projection
     private INDArray ffnPre;        // pre-activation [N, F]
-    private INDArray ffnAct;        // activation [N, F]
+    private Activation.Result ffnAct;  // activation [N, F] and its auxiliary array
     private INDArray ffnDrop;
     private Norm.State norm2;
 
@@ -49,20 +51,12 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
     }
 
     private INDArray linear(INDArray x, String w, String b) {
-        INDArray y = x.mmul(param(w));
-        if (layerConf().isUseBias()) {
-            y.addiRowVector(param(b));
-        }
-        return y;
+        return Dense.forward(x, param(w), layerConf().isUseBias() ? param(b) : null);
     }
 
     /** Fills the gradients of {@code y = x W + b} and returns dx. */
     private INDArray linearBackward(INDArray x, INDArray dy, String w, String b) {
-        grad(w).assign(x.transpose().mmul(dy));
-        if (layerConf().isUseBias()) {
-            grad(b).assign(dy.sum(0));
-        }
-        return dy.mmul(param(w).transpose());
+        return Dense.backward(x, dy, param(w), grad(w), layerConf().isUseBias() ? grad(b) : null, true);
     }
 
     @Override
@@ -73,7 +67,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         long h = c.getHiddenSize();
         long heads = c.getNumHeads();
         long d = c.getHeadSize();
-        INDArray x = input.dup('c').reshape('c', batch * time, h);
+        INDArray x = Dense.rows(input, h);
 
         attnIn = pre() ? normForward(1, x) : x;
         INDArray qkv = linear(attnIn, "Wqkv", "bqkv");
@@ -94,7 +88,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         ffnIn = pre() ? normForward(2, hidden) : hidden;
         ffnPre = linear(ffnIn, "W1", "b1");
         ffnAct = c.getActivation().forward(ffnPre);
-        INDArray f = linear(ffnAct, "W2", "b2");
+        INDArray f = linear(ffnAct.y(), "W2", "b2");
         ffnDrop = training ? Dropout.mask(f, c.getHiddenDropout()) : null;
         INDArray out = Dropout.apply(f, ffnDrop).addi(hidden);
         if (!pre()) {
@@ -112,11 +106,11 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         long h = c.getHiddenSize();
         long heads = c.getNumHeads();
         long d = c.getHeadSize();
-        INDArray dy = epsilon.dup('c').reshape('c', batch * time, h);
+        INDArray dy = Dense.rows(epsilon, h);
 
         INDArray dOut = pre() ? dy : normBackward(2, dy);       // gradient of (hidden + f)
         INDArray df = ffnDrop == null ? dOut : dOut.mul(ffnDrop);
-        INDArray dAct = linearBackward(ffnAct, df, "W2", "b2");
+        INDArray dAct = linearBackward(ffnAct.y(), df, "W2", "b2");
         INDArray dPre = c.getActivation().backward(ffnPre, ffnAct, dAct);
         INDArray dFfnIn = linearBackward(ffnIn, dPre, "W1", "b1");
         INDArray dHidden = pre() ? normBackward(2, dFfnIn).addi(dOut) : dFfnIn.addi(dOut);

@@ -82,9 +82,10 @@ public final class Attention {
         Nd4j.matmul(st.droppedProbs(), dCtx, dv, true, false, false);
         INDArray dP = Dropout.apply(dPd, st.dropMask());
         INDArray p = st.probs();
-        INDArray rowDot = dP.mul(p).sum(true, 3);
-        // dS = P * (dP - rowDot), broadcasting rowDot [B,h,Tq,1] over keys
-        INDArray dS = dP.subi(rowDot.broadcast(dP.shape())).muli(p);
+        INDArray rowDot = dP.mul(p).sum(3);
+        // dS = P * (dP - rowDot), rowDot [B,h,Tq] broadcast over keys
+        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp(dP, rowDot, dP, 0, 1, 2));
+        INDArray dS = dP.muli(p);
         INDArray dBias = wantPositionBias ? dS.sum(0) : null;
         Nd4j.matmul(dS, st.k(), dq, false, false, false);
         Nd4j.matmul(dS, st.q(), dk, true, false, false);
