@@ -21,6 +21,7 @@ public class Projection extends ParameterizedLayer {
     private Norm norm;          // null: no norm
     private double normEps = 1e-12;
     private double initStd = 0.02;
+    private boolean useBias = true;
 
     public Projection() {
     }
@@ -38,7 +39,7 @@ public class Projection extends ParameterizedLayer {
     public List<ParamSpec> paramSpecs() {
         List<ParamSpec> p = new ArrayList<>();
         p.add(ParamSpec.weight("W", initStd, nIn, nOut));
-        p.add(ParamSpec.bias("b", nOut));
+        if (useBias) p.add(ParamSpec.bias("b", nOut));
         if (norm != null) {
             p.add(ParamSpec.gain("lng", nOut));
             if (norm.hasBias()) p.add(ParamSpec.normBias("lnb", nOut));
@@ -63,6 +64,8 @@ public class Projection extends ParameterizedLayer {
     public void setNormEps(double normEps) { this.normEps = normEps; }
     public double getInitStd() { return initStd; }
     public void setInitStd(double initStd) { this.initStd = initStd; }
+    public boolean isUseBias() { return useBias; }
+    public void setUseBias(boolean useBias) { this.useBias = useBias; }
 
     public static final class Impl extends ParameterizedLayerImpl<Projection> {
         private INDArray x2;
@@ -80,7 +83,7 @@ public class Projection extends ParameterizedLayer {
             Projection c = layerConf();
             inShape = x.shape();
             x2 = Dense.rows(x, c.getNIn());
-            pre = Dense.forward(x2, param("W"), param("b"));
+            pre = Dense.forward(x2, param("W"), c.isUseBias() ? param("b") : null);
             act = c.getActivation().forward(pre);
             INDArray y = act.y();
             if (c.getNorm() != null) {
@@ -103,7 +106,8 @@ public class Projection extends ParameterizedLayer {
                         c.getNorm().hasBias() ? grad("lnb") : null);
             }
             INDArray dPre = c.getActivation().backward(pre, act, d);
-            return Dense.backward(x2, dPre, param("W"), grad("W"), grad("b"), true).reshape('c', inShape);
+            return Dense.backward(x2, dPre, param("W"), grad("W"), c.isUseBias() ? grad("b") : null, true)
+                    .reshape('c', inShape);
         }
 
         @Override

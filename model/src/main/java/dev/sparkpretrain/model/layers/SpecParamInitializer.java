@@ -66,13 +66,27 @@ public final class SpecParamInitializer implements ParamInitializer {
             for (ParamSpec s : specs(conf.getLayer())) {
                 INDArray v = views.get(s.name());
                 switch (s.role()) {
-                    case WEIGHT -> v.assign(Nd4j.randn(v.dataType(), v.shape()).muli(s.initStd()));
+                    case WEIGHT -> v.assign(s.blockStds() == null
+                            ? Nd4j.randn(v.dataType(), v.shape()).muli(s.initStd())
+                            : blockwise(v, s.blockStds()));
                     case NORM_GAIN -> v.assign(1.0);
                     case BIAS, NORM_BIAS -> v.assign(0.0);
                 }
             }
         }
         return views;
+    }
+
+    /** N(0, std_k^2) in the k-th of {@code stds.length} equal column blocks (e.g. Q, K, V of a fused matrix). */
+    private static INDArray blockwise(INDArray v, double[] stds) {
+        long cols = v.size(v.rank() - 1);
+        long block = cols / stds.length;
+        INDArray r = Nd4j.randn(v.dataType(), v.shape());
+        INDArray m = r.reshape('c', r.length() / cols, cols);
+        for (int k = 0; k < stds.length; k++) {
+            m.get(NDArrayIndex.all(), NDArrayIndex.interval(k * block, (k + 1) * block)).muli(stds[k]);
+        }
+        return r;
     }
 
     @Override
