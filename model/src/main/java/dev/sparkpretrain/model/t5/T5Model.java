@@ -91,6 +91,7 @@ public final class T5Model {
             TransformerBlock b = TransformerBlock.t5(h, c.numHeads(), c.headSize(), c.intermediateSize(), false,
                     c.hiddenDropout(), c.layerNormEps(), factor);
             b.setActivation(c.activation());
+            b.setAttentionDropout(c.attentionDropout());
             String name = "encoder" + i;
             g.addVertex(name, MultiInputLayerVertex.of(name, s.configure(b), 2, seed, dataType), last,
                     "encoderPositionBias");
@@ -107,6 +108,7 @@ public final class T5Model {
             TransformerBlock b = TransformerBlock.t5(h, c.numHeads(), c.headSize(), c.intermediateSize(), true,
                     c.hiddenDropout(), c.layerNormEps(), factor);
             b.setActivation(c.activation());
+            b.setAttentionDropout(c.attentionDropout());
             String name = "decoder" + i;
             g.addVertex(name, MultiInputLayerVertex.of(name, s.configure(b), 3, seed, dataType), last,
                     "decoderPositionBias", "encoderNorm");
