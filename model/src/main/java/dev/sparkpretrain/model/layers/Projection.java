@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.layers;
 
+import dev.sparkpretrain.model.ops.Layout;
 import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.ops.Dense;
 import dev.sparkpretrain.model.ops.Norm;
@@ -82,7 +83,7 @@ public class Projection extends ParameterizedLayer {
         protected INDArray forward(INDArray x, boolean training) {
             Projection c = layerConf();
             inShape = x.shape();
-            x2 = Dense.rows(x, c.getNIn());
+            x2 = Layout.rows(x, c.getNIn());
             pre = Dense.forward(x2, param("W"), c.isUseBias() ? param("b") : null);
             act = c.getActivation().forward(pre);
             INDArray y = act.y();
@@ -100,7 +101,7 @@ public class Projection extends ParameterizedLayer {
         @Override
         protected INDArray backward(INDArray dy) {
             Projection c = layerConf();
-            INDArray d = Dense.rows(dy, c.getNOut());
+            INDArray d = Layout.rows(dy, c.getNOut());
             if (c.getNorm() != null) {
                 d = c.getNorm().backward(d, normState, param("lng"), grad("lng"),
                         c.getNorm().hasBias() ? grad("lnb") : null);

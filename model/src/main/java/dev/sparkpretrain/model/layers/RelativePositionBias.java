@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.layers;
 
+import dev.sparkpretrain.model.ops.Layout;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.common.primitives.Pair;
@@ -112,14 +113,14 @@ public class RelativePositionBias extends ParameterizedLayer {
             time = x.size(1);
             int t = (int) time;
             INDArray rows = Nd4j.pullRows(param("table"), 1, buckets(t), 'c');         // [T*T, heads]
-            return rows.reshape('c', t, t, layerConf().getNumHeads()).permute(2, 0, 1).dup('c');
+            return Layout.permuted(rows.reshape('c', t, t, layerConf().getNumHeads()), 2, 0, 1);
         }
 
         @Override
         protected INDArray backward(INDArray dy) {
             int t = (int) time;
             int heads = layerConf().getNumHeads();
-            INDArray rows = dy.permute(1, 2, 0).dup('c').reshape('c', (long) t * t, heads);
+            INDArray rows = Layout.permuted(dy, 1, 2, 0).reshape('c', (long) t * t, heads);
             INDArray g = grad("table");
             g.assign(0.0);
             Nd4j.exec(DynamicCustomOp.builder("scatter_add")

@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.layers;
 
+import dev.sparkpretrain.model.ops.Layout;
 import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.ops.Attention;
 import dev.sparkpretrain.model.ops.Dense;
@@ -85,7 +86,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         batch = inputs[0].size(0);
         time = inputs[0].size(1);
         long h = c.getHiddenSize();
-        INDArray x = Dense.rows(inputs[0], h);
+        INDArray x = Layout.rows(inputs[0], h);
         INDArray positionBias = c.isPositionBias() ? inputs[1] : null;
         self = new AttentionState();
         x = selfAttention(x, positionBias, training);
@@ -107,7 +108,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         Norm.State[] st = new Norm.State[1];
         self.in = pre() ? norm("ln1", x, st) : x;
         INDArray qkv = Dense.forward(self.in, param("Wqkv"), bias("bqkv"));
-        INDArray split = qkv.reshape('c', batch, time, 3, heads, d).permute(2, 0, 3, 1, 4).dup('c');
+        INDArray split = Layout.permuted(qkv.reshape('c', batch, time, 3, heads, d), 2, 0, 3, 1, 4);
         Attention.State[] core = new Attention.State[1];
         INDArray causal = c.isCausal() ? Attention.causalBias(x.dataType(), (int) time, (int) time) : null;
         INDArray context = Attention.forward(Attention.part(split, 0), Attention.part(split, 1),
@@ -133,12 +134,12 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         long d = c.getHeadSize();
         long h = c.getHiddenSize();
         cross.memTime = memoryIn.size(1);
-        cross.memory = Dense.rows(memoryIn, h);
+        cross.memory = Layout.rows(memoryIn, h);
         Norm.State[] st = new Norm.State[1];
         cross.in = pre() ? norm("lnx", x, st) : x;
         INDArray q = Attention.splitHeads(Dense.forward(cross.in, param("Wq2"), bias("bq2")), batch, time, heads, d);
-        INDArray kv = Dense.forward(cross.memory, param("Wkv2"), bias("bkv2"))
-                .reshape('c', batch, cross.memTime, 2, heads, d).permute(2, 0, 3, 1, 4).dup('c');
+        INDArray kv = Layout.permuted(Dense.forward(cross.memory, param("Wkv2"), bias("bkv2"))
+                .reshape('c', batch, cross.memTime, 2, heads, d), 2, 0, 3, 1, 4);
         Attention.State[] core = new Attention.State[1];
         INDArray context = Attention.forward(q, Attention.part(kv, 0), Attention.part(kv, 1), scale(),
                 Attention.keyBias(inputMask(c.numInputs() - 1), batch, cross.memTime), null, null,
@@ -185,7 +186,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         TransformerBlock c = layerConf();
         long h = c.getHiddenSize();
         INDArray[] out = new INDArray[inputs.length];
-        INDArray d = feedForwardBackward(Dense.rows(epsilon, h));
+        INDArray d = feedForwardBackward(Layout.rows(epsilon, h));
         if (c.isCrossAttention()) {
             INDArray[] dx = crossAttentionBackward(d);
             d = dx[0];
@@ -223,7 +224,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         INDArray dq = Nd4j.createUninitialized(dy.dataType(), new long[] {batch, heads, time, d}, 'c');
         INDArray dkv = Nd4j.createUninitialized(dy.dataType(), new long[] {2, batch, heads, cross.memTime, d}, 'c');
         Attention.backward(dCtx, cross.core, dq, Attention.part(dkv, 0), Attention.part(dkv, 1), false);
-        INDArray dKvRows = dkv.permute(1, 3, 0, 2, 4).dup('c').reshape('c', batch * cross.memTime, 2 * heads * d);
+        INDArray dKvRows = Layout.permuted(dkv, 1, 3, 0, 2, 4).reshape('c', batch * cross.memTime, 2 * heads * d);
         INDArray dMemory = Dense.backward(cross.memory, dKvRows, param("Wkv2"), grad("Wkv2"), biasGrad("bkv2"), true);
         INDArray dIn = Dense.backward(cross.in, Attention.mergeHeads(dq, batch, time, heads, d), param("Wq2"),
                 grad("Wq2"), biasGrad("bq2"), true);
@@ -243,7 +244,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         INDArray dSplit = Nd4j.createUninitialized(dy.dataType(), new long[] {3, batch, heads, time, d}, 'c');
         INDArray dBias = Attention.backward(dCtx, self.core, Attention.part(dSplit, 0), Attention.part(dSplit, 1),
                 Attention.part(dSplit, 2), wantPositionBias);
-        INDArray dQkv = dSplit.permute(1, 3, 0, 2, 4).dup('c').reshape('c', batch * time, 3 * heads * d);
+        INDArray dQkv = Layout.permuted(dSplit, 1, 3, 0, 2, 4).reshape('c', batch * time, 3 * heads * d);
         INDArray dIn = Dense.backward(self.in, dQkv, param("Wqkv"), grad("Wqkv"), biasGrad("bqkv"), true);
         INDArray dx = pre() ? normBackward("ln1", dIn, self.norm).addi(dSum) : dIn.addi(dSum);
         return new INDArray[] {dx, dBias};

@@ -98,12 +98,12 @@ public final class Attention {
 
     /** {@code [B*T, h*d]} to {@code [B, h, T, d]} (a copy). */
     public static INDArray splitHeads(INDArray x2d, long batch, long time, long heads, long headSize) {
-        return x2d.reshape('c', batch, time, heads, headSize).permute(0, 2, 1, 3).dup('c');
+        return Layout.permuted(x2d.reshape('c', batch, time, heads, headSize), 0, 2, 1, 3);
     }
 
     /** {@code [B, h, T, d]} to {@code [B*T, h*d]} (a copy). */
     public static INDArray mergeHeads(INDArray x, long batch, long time, long heads, long headSize) {
-        return x.permute(0, 2, 1, 3).dup('c').reshape('c', batch * time, heads * headSize);
+        return Layout.permuted(x, 0, 2, 1, 3).reshape('c', batch * time, heads * headSize);
     }
 
     /** Index {@code i} of the leading dimension of a c-ordered array, as a view. */

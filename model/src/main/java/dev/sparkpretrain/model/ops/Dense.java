@@ -31,17 +31,4 @@ public final class Dense {
         }
         return wantInputGradient ? Nd4j.gemm(dy, w, false, true) : null;
     }
-
-    /** {@code x} itself when it is a dense row-major array starting at offset 0, else a row-major copy. */
-    public static INDArray contiguous(INDArray x) {
-        if (x.ordering() == 'c' && !x.isView() && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(x)) {
-            return x;
-        }
-        return x.dup('c');
-    }
-
-    /** {@code x} viewed as {@code [length / width, width]}. */
-    public static INDArray rows(INDArray x, long width) {
-        return contiguous(x).reshape('c', x.length() / width, width);
-    }
 }

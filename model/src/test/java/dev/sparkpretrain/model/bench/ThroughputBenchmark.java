@@ -52,8 +52,8 @@ public final class ThroughputBenchmark {
         Shape s = shape(config, batch);
         System.out.printf(Locale.ROOT, "threads: OMP_NUM_THREADS=%s, cores=%d%n", System.getenv("OMP_NUM_THREADS"),
                 Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "ND4J FP32 matmul: 1024^2 %.1f GFLOP/s, 2048^2 %.1f GFLOP/s%n",
-                matmulRate(1024), matmulRate(2048));
+        System.out.printf(Locale.ROOT, "ND4J FP32 matmul: 1024^2 %s, 2048^2 %s%n", matmulRate(1024),
+                matmulRate(2048));
         Random rng = new Random(42);
         ComputationGraph graph;
         MultiDataSet data;
@@ -82,17 +82,46 @@ public final class ThroughputBenchmark {
         int warmup = Math.max(3, steps / 5);
         for (int i = 0; i < warmup; i++) graph.fit(data);
         List<Double> times = new ArrayList<>();
+        long cpu0 = processCpuNanos();
+        long wall0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
             graph.fit(data);
             times.add((System.nanoTime() - t0) / 1e9);
         }
+        double cpuPerStep = (processCpuNanos() - cpu0) / 1e9 / steps;
+        double wallPerStep = (System.nanoTime() - wall0) / 1e9 / steps;
         Collections.sort(times);
         double median = times.get(times.size() / 2);
         double tokens = (double) s.batch * s.seq;
         System.out.printf(Locale.ROOT, "step median %.1f ms (min %.1f, max %.1f): %.0f tokens/s, %.1f model GFLOP/s%n",
                 median * 1e3, times.get(0) * 1e3, times.get(times.size() - 1) * 1e3, tokens / median,
                 flops / median / 1e9);
+        // On a shared machine wall time depends on the neighbours; CPU time per step much less so.
+        System.out.printf(Locale.ROOT, "CPU %.2f s per step (%.2f cores busy): %.0f tokens per CPU-second, "
+                        + "%.1f model GFLOP per CPU-second%n", cpuPerStep, cpuPerStep / wallPerStep,
+                tokens / cpuPerStep, flops / cpuPerStep / 1e9);
+        System.out.printf(Locale.ROOT, "JavaCPP physical memory %.0f MiB (peak RSS %.0f MiB)%n",
+                org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0, peakRssMiB());
+    }
+
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** VmHWM of this process from /proc (Linux), or -1. */
+    static double peakRssMiB() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** The count: 6 L N_layer B T + 6 N_head rows + 12 L T H B T. */
@@ -133,18 +162,23 @@ public final class ThroughputBenchmark {
         return new BertBatch(ids, seg, mask, pos, lm, w, nsp);
     }
 
-    static double matmulRate(int n) {
+    /** Median GFLOP/s of an n x n x n FP32 product (wall time), and GFLOP per CPU-second over all runs. */
+    static String matmulRate(int n) {
         INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
         INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
         INDArray c = Nd4j.create(DataType.FLOAT, n, n);
         for (int i = 0; i < 2; i++) Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
         double[] t = new double[7];
+        long cpu0 = processCpuNanos();
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
             Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
             t[i] = (System.nanoTime() - t0) / 1e9;
         }
+        double cpu = (processCpuNanos() - cpu0) / 1e9;
         Arrays.sort(t);
-        return 2.0 * n * n * n / t[t.length / 2] / 1e9;
+        double flop = 2.0 * n * n * n;
+        return String.format(Locale.ROOT, "%.1f GFLOP/s (%.1f per CPU-second)", flop / t[t.length / 2] / 1e9,
+                flop * t.length / cpu / 1e9);
     }
 }
