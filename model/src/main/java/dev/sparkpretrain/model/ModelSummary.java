@@ -13,8 +13,9 @@ import java.util.Map;
  * The layers of a graph configuration and their parameter counts, computed from the configuration alone (nothing is
  * allocated, so {@code bert-base} is summarised instantly).
  *
- * <p>Example: {@code ModelSummary.of("bert-base", BertModel.configuration(...)).toJson()} gives
- * {@code {"preset":"bert-base","parameters":110106428,...}}.
+ * <p>Example: {@code ModelSummary.ofPreset("bert-base").toJson()} gives
+ * {@code {"preset":"bert-base","parameters":110106428,"layers":[...]}}; from a shell,
+ * {@code java ... dev.sparkpretrain.model.ModelSummary --preset bert-base [--json]}.
  */
 public record ModelSummary(String preset, List<Entry> entries) {
 
@@ -46,6 +47,35 @@ public record ModelSummary(String preset, List<Entry> entries) {
             out.add(new Entry(e.getKey(), kind, n, inputs.getOrDefault(e.getKey(), List.of())));
         }
         return new ModelSummary(preset, out);
+    }
+
+    /** The pre-training graph of a preset (see {@link TransformerConfig#preset(String)}). */
+    public static ModelSummary ofPreset(String preset) {
+        TransformerConfig config = TransformerConfig.preset(preset);
+        return of(preset, PretrainingGraphs.configuration(config, OptimizerConfig.constant(1e-4), 0,
+                org.nd4j.linalg.api.buffer.DataType.FLOAT));
+    }
+
+    /** {@code --preset NAME [--json]}: prints the table, or the JSON object on one line. */
+    public static void main(String[] args) {
+        String preset = null;
+        boolean json = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--preset" -> preset = i + 1 < args.length ? args[++i] : null;
+                case "--json" -> json = true;
+                default -> {
+                    System.err.println("unknown argument: " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        if (preset == null) {
+            System.err.println("usage: model summary --preset NAME [--json]; presets: " + TransformerConfig.presetNames());
+            System.exit(2);
+        }
+        ModelSummary s = ofPreset(preset);
+        System.out.println(json ? s.toJson() : s.toTable());
     }
 
     /** Total number of parameters. */

@@ -101,8 +101,8 @@ public record TransformerConfig(Family family, int vocabSize, int hiddenSize, in
 
     /** A T5 v1.0 configuration: vocab 32128, 32 buckets up to distance 128, ReLU, tied embeddings, eps 1e-6. */
     public static TransformerConfig t5(int layers, int hidden, int heads, int headSize, int ff) {
-        return new TransformerConfig(Family.T5, 32128, hidden, layers, heads, ff, 512, 0, 0.1, 0.0,
-                1e-6, 1.0, headSize, layers, 32, 128, Activation.RELU, true);
+        return new TransformerConfig(Family.T5, 32128, hidden, layers, heads, ff, 512, 0, 0.1, 0.1,
+                1e-6, 1.0, headSize, layers, 32, 128, Activation.RELU, true);  // T5 drops attention weights too
     }
 
     private static final Map<String, Supplier<TransformerConfig>> PRESETS = new TreeMap<>();
@@ -141,6 +141,30 @@ public record TransformerConfig(Family family, int vocabSize, int hiddenSize, in
             throw new IllegalArgumentException("unknown preset '" + name + "'; known: " + PRESETS.keySet());
         }
         return s.get();
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper YAML =
+            new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                    .enable(com.fasterxml.jackson.databind.MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+                    .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+                    .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES);
+
+    /**
+     * Reads a config written as {@code conf/models/*.yaml}: one {@code field: value} per record component, all
+     * required, unknown keys rejected, enums case-insensitive.
+     */
+    public static TransformerConfig fromYaml(String yaml) {
+        try {
+            return YAML.readValue(yaml, TransformerConfig.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("invalid model config: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** {@link #fromYaml(String)} of a file. */
+    public static TransformerConfig fromYaml(java.nio.file.Path file) throws java.io.IOException {
+        return fromYaml(java.nio.file.Files.readString(file));
     }
 
     public TransformerConfig withVocabSize(int v) {

@@ -19,6 +19,11 @@ public final class GradientChecks {
 
     /** Builds the graph with DOUBLE as ND4J's default type (restored afterwards) and checks every parameter. */
     public static boolean check(Supplier<ComputationGraph> graph, MultiDataSet data) {
+        return check(graph, data, MAX_PER_PARAM);
+    }
+
+    /** As {@link #check(Supplier, MultiDataSet)}, checking at most {@code maxPerParam} values per parameter array. */
+    public static boolean check(Supplier<ComputationGraph> graph, MultiDataSet data, int maxPerParam) {
         DataType before = Nd4j.dataType();
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         try {
@@ -35,7 +40,7 @@ public final class GradientChecks {
                     .print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
                     .exitOnFirstError(false)
                     .subset(true)
-                    .maxPerParam(MAX_PER_PARAM));
+                    .maxPerParam(maxPerParam));
         } finally {
             Nd4j.setDefaultDataTypes(before, before);
         }

@@ -17,8 +17,6 @@ import dev.sparkpretrain.model.vertices.TiedProjection;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
-import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,7 +24,6 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.Regularization;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.List;
 
@@ -38,13 +35,13 @@ import java.util.List;
  *   input_ids ─► embeddingTables ─┬─────────────────────────────────────────────► mlmLogits (tied) ─► mlm
  *   input_ids, segment_ids ─► embeddings (word + position + type) ─► embeddingNorm (LN, dropout)
  *     ─► encoder0 … encoderN-1 (post-LN blocks) ─┬─► mlmGather(masked_lm_positions) ─► mlmTransform ─┘
- *                                                └─► pooler (tanh on [CLS]) ─► nsp (softmax, 2 classes)
+ *                                                └─► pooler (tanh on [CLS]) ─► nspLogits ─► nsp (2 classes)
  * </pre>
  *
  * Inputs, in order: {@code input_ids [B,T]}, {@code segment_ids [B,T]}, {@code masked_lm_positions [B,P]} (ids as
  * floats), with the input mask {@code [B,T]} as the feature mask of {@code input_ids}. Outputs: {@code mlm}
  * (probabilities {@code [B,P,V]}, labels {@code masked_lm_ids [B,P]}, label mask = weights) and {@code nsp}
- * (probabilities {@code [B,2]}, one-hot labels). Score = mean MLM cross-entropy over real predictions + mean NSP
+ * (probabilities {@code [B,2]}, labels {@code [B,1]}: 0 IsNext, 1 random). Score = mean MLM cross-entropy over real predictions + mean NSP
  * cross-entropy (+ DL4J's regularisation term).
  *
  * <p>Example: {@code ComputationGraph g = BertModel.build(TransformerConfig.preset("bert-tiny"),
@@ -79,7 +76,6 @@ public final class BertModel {
                 .seed(seed)
                 .dataType(dataType)
                 .updater(updater)
-                .weightInit(new NormalDistribution(0, c.initializerRange()))
                 .regularization(weightRegularization)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)
                 .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
@@ -102,16 +98,16 @@ public final class BertModel {
             last = name;
         }
         g.addLayer("pooler", configure(new ClsPooler(h, c.initializerRange()), updater, weightRegularization), last);
-        g.addLayer(NSP, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nIn(h).nOut(2)
-                .activation(org.nd4j.linalg.activations.Activation.SOFTMAX)
-                .weightInit(new NormalDistribution(0, c.initializerRange()))
-                .build(), "pooler");
+        g.addLayer("nspLogits", configure(new Projection(h, 2, Activation.IDENTITY, null, c.layerNormEps(),
+                c.initializerRange()), updater, weightRegularization), "pooler");
+        g.addLayer(NSP, configure(new SoftmaxCrossEntropy(2, false), updater, weightRegularization), "nspLogits");
         g.addVertex("mlmGather", new GatherPositions(), last, MASKED_LM_POSITIONS);
         g.addLayer("mlmTransform", configure(new Projection(h, h, c.activation(), Norm.LAYER, c.layerNormEps(),
                 c.initializerRange()), updater, weightRegularization), "mlmGather");
         g.addVertex("mlmLogits", new TiedProjection(c.vocabSize(), 1.0), "mlmTransform", "embeddingTables");
-        g.addLayer(MLM, configure(new SoftmaxCrossEntropy(c.vocabSize(), true), updater, weightRegularization),
+        // Per-example sums, so that accumulated micro-batches add up exactly (weights set by toMultiDataSet).
+        g.addLayer(MLM, configure(new SoftmaxCrossEntropy(c.vocabSize(), true).perExampleSum(), updater,
+                weightRegularization),
                 "mlmLogits");
         g.setOutputs(MLM, NSP);
         return g.build();
@@ -152,9 +148,9 @@ public final class BertModel {
         INDArray inputMask = floats(batch.inputMask());
         INDArray mlmIds = floats(batch.maskedLmIds());
         INDArray mlmWeights = Nd4j.createFromArray(batch.maskedLmWeights()).muli(predictionWeight);
-        float[][] nsp = new float[b][2];
+        float[][] nsp = new float[b][1];
         for (int i = 0; i < b; i++) {
-            nsp[i][batch.nextSentenceLabels()[i]] = 1f;
+            nsp[i][0] = batch.nextSentenceLabels()[i];
         }
         return new org.nd4j.linalg.dataset.MultiDataSet(
                 new INDArray[] {ids, segments, positions},

@@ -1,6 +1,7 @@
 package dev.sparkpretrain.model.layers;
 
 import dev.sparkpretrain.model.ops.Activation;
+import dev.sparkpretrain.model.ops.Dense;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.common.primitives.Pair;
@@ -41,7 +42,7 @@ public class ClsPooler extends ParameterizedLayer {
 
     public static final class Impl extends ParameterizedLayerImpl<ClsPooler> {
         private INDArray first;
-        private INDArray pooled;
+        private Activation.Result pooled;
         private long[] inShape;
 
         Impl(NeuralNetConfiguration conf, DataType dataType) {
@@ -52,17 +53,16 @@ public class ClsPooler extends ParameterizedLayer {
         protected INDArray forward(INDArray x, boolean training) {
             inShape = x.shape();
             first = x.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).dup('c');
-            pooled = Activation.TANH.forward(first.mmul(param("W")).addiRowVector(param("b")));
-            return pooled;
+            pooled = Activation.TANH.forward(Dense.forward(first, param("W"), param("b")));
+            return pooled.y();
         }
 
         @Override
         protected INDArray backward(INDArray dy) {
             INDArray dPre = Activation.TANH.backward(null, pooled, dy.dup('c'));
-            grad("W").assign(first.transpose().mmul(dPre));
-            grad("b").assign(dPre.sum(0));
+            INDArray dFirst = Dense.backward(first, dPre, param("W"), grad("W"), grad("b"), true);
             INDArray dx = Nd4j.zeros(dy.dataType(), inShape);
-            dx.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).assign(dPre.mmul(param("W").transpose()));
+            dx.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).assign(dFirst);
             return dx;
         }
 

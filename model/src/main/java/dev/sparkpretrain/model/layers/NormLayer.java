@@ -1,5 +1,7 @@
 package dev.sparkpretrain.model.layers;
 
+import dev.sparkpretrain.model.ops.Layout;
+import dev.sparkpretrain.model.ops.Dense;
 import dev.sparkpretrain.model.ops.Dropout;
 import dev.sparkpretrain.model.ops.Norm;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -65,7 +67,7 @@ public class NormLayer extends ParameterizedLayer {
             NormLayer c = layerConf();
             shape = x.shape();
             Norm.State[] st = new Norm.State[1];
-            INDArray y = c.getNorm().forward(x.dup('c').reshape('c', x.length() / c.getWidth(), c.getWidth()),
+            INDArray y = c.getNorm().forward(Layout.rows(x, c.getWidth()),
                     param("gamma"), c.getNorm().hasBias() ? param("beta") : null, c.getEps(), st);
             state = st[0];
             mask = training ? Dropout.mask(y, c.getDropout()) : null;
@@ -75,8 +77,7 @@ public class NormLayer extends ParameterizedLayer {
         @Override
         protected INDArray backward(INDArray dy) {
             NormLayer c = layerConf();
-            INDArray d = dy.dup('c').reshape('c', dy.length() / c.getWidth(), c.getWidth());
-            Dropout.apply(d, mask);
+            INDArray d = mask == null ? Layout.rows(dy, c.getWidth()) : Layout.rows(dy, c.getWidth()).mul(mask);
             INDArray dx = c.getNorm().backward(d, state, param("gamma"), grad("gamma"),
                     c.getNorm().hasBias() ? grad("beta") : null);
             return dx.reshape('c', shape);

@@ -7,7 +7,7 @@ import java.util.Arrays;
  * role. The role decides initialisation and regularisation: weights are drawn from N(0, initStd²) and get weight decay;
  * biases and norm parameters start at 0 (gains at 1) and never decay.
  */
-public record ParamSpec(String name, long[] shape, Role role, double initStd) {
+public record ParamSpec(String name, long[] shape, Role role, double initStd, double[] blockStds) {
 
     public enum Role { WEIGHT, BIAS, NORM_GAIN, NORM_BIAS }
 
@@ -16,6 +16,18 @@ public record ParamSpec(String name, long[] shape, Role role, double initStd) {
             throw new IllegalArgumentException("name must be non-empty without '_', got " + name);
         }
         shape = shape.clone();
+        if (blockStds != null && shape[shape.length - 1] % blockStds.length != 0) {
+            throw new IllegalArgumentException(name + ": last dimension not divisible into " + blockStds.length + " blocks");
+        }
+    }
+
+    public ParamSpec(String name, long[] shape, Role role, double initStd) {
+        this(name, shape, role, initStd, null);
+    }
+
+    /** A weight whose last dimension is split into equal blocks initialised with their own standard deviations. */
+    public static ParamSpec weightBlocks(String name, double[] stds, long... shape) {
+        return new ParamSpec(name, shape, Role.WEIGHT, stds[0], stds.clone());
     }
 
     public static ParamSpec weight(String name, double std, long... shape) {
@@ -46,7 +58,7 @@ public record ParamSpec(String name, long[] shape, Role role, double initStd) {
     @Override
     public boolean equals(Object o) {
         return o instanceof ParamSpec p && p.name.equals(name) && Arrays.equals(p.shape, shape) && p.role == role
-                && p.initStd == initStd;
+                && p.initStd == initStd && Arrays.equals(p.blockStds, blockStds);
     }
 
     @Override

@@ -36,11 +36,51 @@ public abstract class ParameterizedLayerImpl<C extends ParameterizedLayer> exten
         return gradientViews.get(name);
     }
 
+    /** Masks of every input when used through {@link MultiInputLayerVertex} (entries may be null). */
+    protected INDArray[] inputMasks;
+
     /** Forward pass on {@code x}; keep what backward needs in fields when {@code training}. */
     protected abstract INDArray forward(INDArray x, boolean training);
 
     /** Backward pass: fill the gradient views and return the gradient with respect to the input. */
     protected abstract INDArray backward(INDArray dy);
+
+    /** Forward pass on several inputs (only layers used through {@link MultiInputLayerVertex}). */
+    protected INDArray forward(INDArray[] inputs, boolean training) {
+        if (inputs.length != 1) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " takes one input");
+        }
+        return forward(inputs[0], training);
+    }
+
+    /** Backward pass for several inputs: one epsilon per input, zeros (never null) for non-differentiable ones. */
+    protected INDArray[] backward(INDArray[] inputs, INDArray dy) {
+        return new INDArray[] {backward(dy)};
+    }
+
+    void setInputMasks(INDArray[] masks) {
+        this.inputMasks = masks;
+        this.maskArray = masks.length > 0 ? masks[0] : null;
+    }
+
+    /** The mask of input {@code i}, or null. */
+    protected INDArray inputMask(int i) {
+        return inputMasks == null || i >= inputMasks.length ? (i == 0 ? maskArray : null) : inputMasks[i];
+    }
+
+    INDArray activate(INDArray[] inputs, boolean training, LayerWorkspaceMgr workspaceMgr) {
+        try (MemoryWorkspace ws = workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATIONS)) {
+            return forward(inputs, training);
+        }
+    }
+
+    Pair<Gradient, INDArray[]> backpropGradient(INDArray[] inputs, INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        INDArray[] dx;
+        try (MemoryWorkspace ws = workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATION_GRAD)) {
+            dx = backward(inputs, epsilon);
+        }
+        return new Pair<>(collectGradient(), dx);
+    }
 
     /** Forget what the forward pass kept. */
     protected abstract void clearState();
@@ -77,6 +117,15 @@ public abstract class ParameterizedLayerImpl<C extends ParameterizedLayer> exten
         this.maskArray = maskArray;
         this.maskState = currentMaskState;
         return new Pair<>(maskArray, currentMaskState);
+    }
+
+    /**
+     * 0: the score of these models is the loss alone. With AdamW the weight decay is a decoupled update rule, not a
+     * loss term, and summing squared weights every step cost about 3% of a tiny model's step.
+     */
+    @Override
+    public double calcRegularizationScore(boolean backpropParamsOnly) {
+        return 0;
     }
 
     @Override

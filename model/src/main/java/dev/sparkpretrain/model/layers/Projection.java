@@ -1,6 +1,8 @@
 package dev.sparkpretrain.model.layers;
 
+import dev.sparkpretrain.model.ops.Layout;
 import dev.sparkpretrain.model.ops.Activation;
+import dev.sparkpretrain.model.ops.Dense;
 import dev.sparkpretrain.model.ops.Norm;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -20,6 +22,7 @@ public class Projection extends ParameterizedLayer {
     private Norm norm;          // null: no norm
     private double normEps = 1e-12;
     private double initStd = 0.02;
+    private boolean useBias = true;
 
     public Projection() {
     }
@@ -37,7 +40,7 @@ public class Projection extends ParameterizedLayer {
     public List<ParamSpec> paramSpecs() {
         List<ParamSpec> p = new ArrayList<>();
         p.add(ParamSpec.weight("W", initStd, nIn, nOut));
-        p.add(ParamSpec.bias("b", nOut));
+        if (useBias) p.add(ParamSpec.bias("b", nOut));
         if (norm != null) {
             p.add(ParamSpec.gain("lng", nOut));
             if (norm.hasBias()) p.add(ParamSpec.normBias("lnb", nOut));
@@ -62,11 +65,13 @@ public class Projection extends ParameterizedLayer {
     public void setNormEps(double normEps) { this.normEps = normEps; }
     public double getInitStd() { return initStd; }
     public void setInitStd(double initStd) { this.initStd = initStd; }
+    public boolean isUseBias() { return useBias; }
+    public void setUseBias(boolean useBias) { this.useBias = useBias; }
 
     public static final class Impl extends ParameterizedLayerImpl<Projection> {
         private INDArray x2;
         private INDArray pre;
-        private INDArray act;
+        private Activation.Result act;
         private Norm.State normState;
         private long[] inShape;
 
@@ -78,13 +83,13 @@ public class Projection extends ParameterizedLayer {
         protected INDArray forward(INDArray x, boolean training) {
             Projection c = layerConf();
             inShape = x.shape();
-            x2 = x.dup('c').reshape('c', x.length() / c.getNIn(), c.getNIn());
-            pre = x2.mmul(param("W")).addiRowVector(param("b"));
+            x2 = Layout.rows(x, c.getNIn());
+            pre = Dense.forward(x2, param("W"), c.isUseBias() ? param("b") : null);
             act = c.getActivation().forward(pre);
-            INDArray y = act;
+            INDArray y = act.y();
             if (c.getNorm() != null) {
                 Norm.State[] st = new Norm.State[1];
-                y = c.getNorm().forward(act, param("lng"), c.getNorm().hasBias() ? param("lnb") : null,
+                y = c.getNorm().forward(y, param("lng"), c.getNorm().hasBias() ? param("lnb") : null,
                         c.getNormEps(), st);
                 normState = st[0];
             }
@@ -96,15 +101,14 @@ public class Projection extends ParameterizedLayer {
         @Override
         protected INDArray backward(INDArray dy) {
             Projection c = layerConf();
-            INDArray d = dy.dup('c').reshape('c', dy.length() / c.getNOut(), c.getNOut());
+            INDArray d = Layout.rows(dy, c.getNOut());
             if (c.getNorm() != null) {
                 d = c.getNorm().backward(d, normState, param("lng"), grad("lng"),
                         c.getNorm().hasBias() ? grad("lnb") : null);
             }
             INDArray dPre = c.getActivation().backward(pre, act, d);
-            grad("W").assign(x2.transpose().mmul(dPre));
-            grad("b").assign(dPre.sum(0));
-            return dPre.mmul(param("W").transpose()).reshape('c', inShape);
+            return Dense.backward(x2, dPre, param("W"), grad("W"), c.isUseBias() ? grad("b") : null, true)
+                    .reshape('c', inShape);
         }
 
         @Override

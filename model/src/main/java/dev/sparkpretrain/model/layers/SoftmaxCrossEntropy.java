@@ -19,17 +19,21 @@ import java.util.List;
  * Input: logits {@code [B, P, C]} (or {@code [B, C]}), plus an optional per-class bias parameter (BERT's MLM output
  * bias). Labels: class ids {@code [B, P]}. Label mask: per-prediction weights {@code [B, P]}, 0 for padding.
  *
- * <p>Score = {@code sum(w * CE) / B}, a sum over examples divided by the minibatch size B, so that losses and
- * gradients add up across micro-batches: k micro-batches of b give exactly the update of one batch of k·b when
- * the weights are the same. Callers choose the weights: {@code B / (real predictions)} for the mean over the
- * real predictions of one batch (google-research/bert's MLM loss), or {@code B_total / n_total} for that mean
- * over all micro-batches of an accumulated step. DL4J's updater divides gradients by B, so the gradient
- * returned is {@code w * (softmax - onehot)}.
+ * <p>Score, by default, = weighted mean cross-entropy over the predictions, {@code sum(w * CE) / sum(w)}; DL4J's
+ * updater divides gradients by the minibatch size B, so the gradient returned is {@code B * w / sum(w) *
+ * (softmax - onehot)}.
+ *
+ * <p>With {@code perExampleSum}, score = {@code sum(w * CE) / B}: losses and gradients then add up across
+ * micro-batches, so k micro-batches of b give exactly the update of one batch of k·b when the weights are the
+ * same. Callers choose the weights: {@code B / (real predictions)} for the mean over one batch's real
+ * predictions (google-research/bert's MLM loss), or {@code B_total / n_total} for that mean over all
+ * micro-batches of an accumulated step. The gradient returned is then {@code w * (softmax - onehot)}.
  * Activations (inference) are the probabilities.
  */
 public class SoftmaxCrossEntropy extends ParameterizedLayer {
     private int numClasses;
     private boolean hasBias = true;
+    private boolean perExampleSum;
 
     public SoftmaxCrossEntropy() {
     }
@@ -53,6 +57,14 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
     public void setNumClasses(int numClasses) { this.numClasses = numClasses; }
     public boolean isHasBias() { return hasBias; }
     public void setHasBias(boolean hasBias) { this.hasBias = hasBias; }
+    public boolean isPerExampleSum() { return perExampleSum; }
+    public void setPerExampleSum(boolean perExampleSum) { this.perExampleSum = perExampleSum; }
+
+    /** Normalise by the minibatch size instead of the weight sum (see the class comment). */
+    public SoftmaxCrossEntropy perExampleSum() {
+        this.perExampleSum = true;
+        return this;
+    }
 
     public static final class Impl extends ParameterizedLayerImpl<SoftmaxCrossEntropy> implements IOutputLayer {
         private INDArray labels;
@@ -80,7 +92,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             return probabilities(x).reshape('c', x.shape());
         }
 
-        /** {@code sum(w * CE) / B}; when {@code gradOut} is non-null, turns the probabilities into the gradient. */
+        /** The score (see the class comment); when {@code gradOut} is non-null, turns the probabilities into the gradient. */
         private double lossAndGradient(INDArray p, INDArray[] gradOut) {
             int c = layerConf().getNumClasses();
             long n = p.size(0);
@@ -90,6 +102,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             int[] y = labels.dup('c').reshape(n).toIntVector();
             double[] w = maskArray == null ? null : maskArray.dup('c').reshape(n).toDoubleVector();
             double loss = 0;
+            double sumW = 0;
             INDArray flat = p.reshape(n * c);
             for (int i = 0; i < n; i++) {
                 double wi = w == null ? 1.0 : w[i];
@@ -99,13 +112,17 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
                 if (y[i] < 0 || y[i] >= c) {
                     throw new IllegalArgumentException("label " + y[i] + " outside [0, " + c + ") at row " + i);
                 }
+                sumW += wi;
                 loss -= wi * Math.log(Math.max(flat.getDouble((long) i * c + y[i]), 1e-38));
             }
+            boolean perExample = layerConf().isPerExampleSum();
+            long batch = input.size(0);
             if (gradOut != null) {
+                double scale = perExample ? 1.0 : sumW == 0 ? 0 : batch / sumW;
                 double[] rowScale = new double[(int) n];
                 for (int i = 0; i < n; i++) {
                     double wi = w == null ? 1.0 : w[i];
-                    rowScale[i] = wi;
+                    rowScale[i] = wi * scale;
                     if (wi != 0) {
                         long idx = (long) i * c + y[i];
                         flat.putScalar(idx, flat.getDouble(idx) - 1.0);
@@ -114,7 +131,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
                 p.muliColumnVector(Nd4j.create(rowScale, new long[] {n, 1}, p.dataType()));
                 gradOut[0] = p;
             }
-            return loss / input.size(0);
+            return perExample ? loss / batch : sumW == 0 ? 0 : loss / sumW;
         }
 
         @Override

@@ -66,7 +66,9 @@ public final class SpecParamInitializer implements ParamInitializer {
             for (ParamSpec s : specs(conf.getLayer())) {
                 INDArray v = views.get(s.name());
                 switch (s.role()) {
-                    case WEIGHT -> v.assign(Nd4j.randn(v.dataType(), v.shape()).muli(s.initStd()));
+                    case WEIGHT -> v.assign(s.blockStds() == null
+                            ? Nd4j.randn(v.dataType(), v.shape()).muli(s.initStd())
+                            : blockwise(v, s.blockStds()));
                     case NORM_GAIN -> v.assign(1.0);
                     case BIAS, NORM_BIAS -> v.assign(0.0);
                 }
@@ -75,12 +77,30 @@ public final class SpecParamInitializer implements ParamInitializer {
         return views;
     }
 
+    /** N(0, std_k^2) in the k-th of {@code stds.length} equal column blocks (e.g. Q, K, V of a fused matrix). */
+    private static INDArray blockwise(INDArray v, double[] stds) {
+        long cols = v.size(v.rank() - 1);
+        long block = cols / stds.length;
+        INDArray r = Nd4j.randn(v.dataType(), v.shape());
+        INDArray m = r.reshape('c', r.length() / cols, cols);
+        for (int k = 0; k < stds.length; k++) {
+            m.get(NDArrayIndex.all(), NDArrayIndex.interval(k * block, (k + 1) * block)).muli(stds[k]);
+        }
+        return r;
+    }
+
     @Override
     public Map<String, INDArray> getGradientsFromFlattened(NeuralNetConfiguration conf, INDArray gradientView) {
         return views(conf.getLayer(), gradientView);
     }
 
     static Map<String, INDArray> views(Layer layer, INDArray flat) {
+        if (flat == null) {
+            if (!specs(layer).isEmpty()) {
+                throw new IllegalStateException("no parameter view for " + layer.getLayerName());
+            }
+            return new LinkedHashMap<>();   // a layer without parameters gets no view from DL4J
+        }
         long n = flat.length();
         INDArray row = flat.reshape('c', new long[] {n});  // not reshape('c', n): that binds to reshape(long rows, long cols)
         Map<String, INDArray> out = new LinkedHashMap<>();

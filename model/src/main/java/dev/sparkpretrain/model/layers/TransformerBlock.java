@@ -9,17 +9,29 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One Transformer layer, parameterised to be BERT's (post-LN, exact GELU, biases), GPT-2's (pre-LN, causal, tanh GELU)
- * or a T5 encoder layer (pre-RMS-norm, ReLU, no biases, unscaled scores): multi-head self-attention with padding mask
- * and optional causal mask, then a position-wise feed-forward network, each with a residual connection and dropout.
- * Q, K and V come from one fused {@code [H, 3*heads*headSize]} projection.
+ * One Transformer layer, parameterised to be BERT's (post-LN, GELU, biases), GPT-2's (pre-LN, causal, tanh GELU) or
+ * T5's encoder or decoder layer (pre-RMS-norm, ReLU, no biases, unscaled scores, relative position bias, and for the
+ * decoder cross-attention to the encoder): multi-head self-attention with padding mask and optional causal mask,
+ * optional cross-attention, then a position-wise feed-forward network, each sublayer with a residual connection and
+ * dropout. Q, K and V come from one fused {@code [H, 3*heads*headSize]} projection (K and V of the cross-attention
+ * from one {@code [H, 2*heads*headSize]}).
  *
- * <p>Input and output {@code [B, T, H]}; the {@code [B, T]} feature mask (1 real, 0 padding) masks keys.
+ * <p>Inputs: the stream {@code [B, T, H]} (its mask, 1 real / 0 padding, masks keys); then, if
+ * {@link #isPositionBias()}, an additive attention bias {@code [heads, T, T]} (from {@link RelativePositionBias});
+ * then, if {@link #isCrossAttention()}, the encoder output {@code [B, S, H]} (its mask masks the cross-attention keys).
+ * With more than one input the block goes into the graph through {@link MultiInputLayerVertex}. Output {@code [B, T, H]}.
  */
 public class TransformerBlock extends ParameterizedLayer {
 
     /** Where the norms sit: after each residual sum (BERT) or at the start of each branch (GPT-2, T5). */
     public enum Placement { POST, PRE }
+
+    /**
+     * How weights are initialised: NORMAL draws N(0, initStd²), the matrices feeding the residual stream
+     * N(0, outputInitStd²) (GPT-2 shrinks those by 1/sqrt(2 layers)); T5 scales by fan-in with factor initStd:
+     * Q by (H d)^-1/2, K, V and the FFN input by H^-1/2, outputs by their input width^-1/2 (mesh-tensorflow's scheme).
+     */
+    public enum InitScheme { NORMAL, T5 }
 
     private int hiddenSize;
     private int numHeads;
@@ -36,6 +48,9 @@ public class TransformerBlock extends ParameterizedLayer {
     private double normEps = 1e-12;
     private double initStd = 0.02;
     private double outputInitStd = 0.02;
+    private InitScheme initScheme = InitScheme.NORMAL;
+    private boolean positionBias;
+    private boolean crossAttention;
 
     public TransformerBlock() {
     }
@@ -56,24 +71,70 @@ public class TransformerBlock extends ParameterizedLayer {
         return b;
     }
 
+    /** Number of inputs: the stream, plus the position bias and the encoder output when configured. */
+    public int numInputs() {
+        return 1 + (positionBias ? 1 : 0) + (crossAttention ? 1 : 0);
+    }
+
     @Override
     public List<ParamSpec> paramSpecs() {
         long h = hiddenSize;
         long inner = (long) numHeads * headSize;
+        boolean t5 = initScheme == InitScheme.T5;
+        double query = t5 ? initStd / Math.sqrt((double) h * headSize) : initStd;
+        double keyValue = t5 ? initStd / Math.sqrt(h) : initStd;
+        double attnOut = t5 ? initStd / Math.sqrt(inner) : outputInitStd;
+        double ffnIn = t5 ? initStd / Math.sqrt(h) : initStd;
+        double ffnOut = t5 ? initStd / Math.sqrt(intermediateSize) : outputInitStd;
         List<ParamSpec> p = new ArrayList<>();
-        p.add(ParamSpec.weight("Wqkv", initStd, h, 3 * inner));
+        p.add(ParamSpec.weightBlocks("Wqkv", new double[] {query, keyValue, keyValue}, h, 3 * inner));
         if (useBias) p.add(ParamSpec.bias("bqkv", 3 * inner));
-        p.add(ParamSpec.weight("Wo", outputInitStd, inner, h));
+        p.add(ParamSpec.weight("Wo", attnOut, inner, h));
         if (useBias) p.add(ParamSpec.bias("bo", h));
         p.add(ParamSpec.gain("ln1g", h));
         if (norm.hasBias()) p.add(ParamSpec.normBias("ln1b", h));
-        p.add(ParamSpec.weight("W1", initStd, h, intermediateSize));
+        if (crossAttention) {
+            p.add(ParamSpec.weight("Wq2", query, h, inner));
+            if (useBias) p.add(ParamSpec.bias("bq2", inner));
+            p.add(ParamSpec.weight("Wkv2", keyValue, h, 2 * inner));
+            if (useBias) p.add(ParamSpec.bias("bkv2", 2 * inner));
+            p.add(ParamSpec.weight("Wo2", attnOut, inner, h));
+            if (useBias) p.add(ParamSpec.bias("bo2", h));
+            p.add(ParamSpec.gain("lnxg", h));
+            if (norm.hasBias()) p.add(ParamSpec.normBias("lnxb", h));
+        }
+        p.add(ParamSpec.weight("W1", ffnIn, h, intermediateSize));
         if (useBias) p.add(ParamSpec.bias("b1", intermediateSize));
-        p.add(ParamSpec.weight("W2", outputInitStd, intermediateSize, h));
+        p.add(ParamSpec.weight("W2", ffnOut, intermediateSize, h));
         if (useBias) p.add(ParamSpec.bias("b2", h));
         p.add(ParamSpec.gain("ln2g", h));
         if (norm.hasBias()) p.add(ParamSpec.normBias("ln2b", h));
         return p;
+    }
+
+    /** A T5 layer: pre-RMS-norm, ReLU, no biases, unscaled scores, relative position bias; decoder: causal + cross. */
+    public static TransformerBlock t5(int hidden, int heads, int headSize, int ff, boolean decoder, double dropout,
+                                      double eps, double initFactor) {
+        TransformerBlock b = new TransformerBlock();
+        b.hiddenSize = hidden;
+        b.numHeads = heads;
+        b.headSize = headSize;
+        b.intermediateSize = ff;
+        b.activation = Activation.RELU;
+        b.norm = Norm.RMS;
+        b.placement = Placement.PRE;
+        b.useBias = false;
+        b.scaleScores = false;
+        b.hiddenDropout = dropout;
+        b.attentionDropout = dropout;
+        b.normEps = eps;
+        b.initStd = initFactor;
+        b.outputInitStd = initFactor;
+        b.initScheme = InitScheme.T5;
+        b.positionBias = true;
+        b.causal = decoder;
+        b.crossAttention = decoder;
+        return b;
     }
 
     @Override
@@ -111,4 +172,10 @@ public class TransformerBlock extends ParameterizedLayer {
     public void setInitStd(double initStd) { this.initStd = initStd; }
     public double getOutputInitStd() { return outputInitStd; }
     public void setOutputInitStd(double outputInitStd) { this.outputInitStd = outputInitStd; }
+    public InitScheme getInitScheme() { return initScheme; }
+    public void setInitScheme(InitScheme initScheme) { this.initScheme = initScheme; }
+    public boolean isPositionBias() { return positionBias; }
+    public void setPositionBias(boolean positionBias) { this.positionBias = positionBias; }
+    public boolean isCrossAttention() { return crossAttention; }
+    public void setCrossAttention(boolean crossAttention) { this.crossAttention = crossAttention; }
 }

@@ -1,6 +1,9 @@
 package dev.sparkpretrain.model.layers;
 
+import dev.sparkpretrain.model.ops.Layout;
+import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.ops.Attention;
+import dev.sparkpretrain.model.ops.Dense;
 import dev.sparkpretrain.model.ops.Dropout;
 import dev.sparkpretrain.model.ops.Norm;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -8,22 +11,33 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Runtime of {@link TransformerBlock}. Shapes: B batch, T time, H hidden, N = B*T rows, h heads, d head size. */
+/**
+ * Runtime of {@link TransformerBlock}: three sublayers (self-attention, optional cross-attention, feed-forward), each
+ * {@code x + dropout(f(norm(x)))} (PRE) or {@code norm(x + dropout(f(x)))} (POST).
+ * Shapes: B batch, T time, S encoder time, H hidden, N = B*T rows, h heads, d head size.
+ */
 public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBlock> {
 
-    // Forward state kept for backward (all [N, .] unless noted).
+    /** What one attention sublayer keeps for backward. */
+    private static final class AttentionState {
+        INDArray in;           // [N, H] input of the projections (normalised for PRE)
+        Norm.State norm;
+        Attention.State core;
+        INDArray ctx;          // [N, h*d] merged heads
+        INDArray drop;         // residual-branch dropout mask
+        INDArray memory;       // [B*S, H] cross-attention keys/values source
+        long memTime;
+    }
+
     private long batch;
     private long time;
-    private INDArray attnIn;        // input of the QKV projection
-    private Attention.State attn;
-    private INDArray ctx;           // merged heads, [N, h*d]
-    private INDArray attnDrop;
-    private Norm.State norm1;
-    private INDArray ffnIn;         // input of the first FFN projection
-    private INDArray ffnPre;        // pre-activation [N, F]
-    private INDArray ffnAct;        // activation [N, F]
+    private AttentionState self;
+    private AttentionState cross;
+    private INDArray ffnIn;
+    private Norm.State ffnNorm;
+    private INDArray ffnPre;
+    private Activation.Result ffnAct;
     private INDArray ffnDrop;
-    private Norm.State norm2;
 
     public TransformerBlockImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -33,118 +47,217 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         return layerConf().getPlacement() == TransformerBlock.Placement.PRE;
     }
 
-    private INDArray normForward(int which, INDArray x) {
+    private INDArray bias(String name) {
+        return layerConf().isUseBias() ? param(name) : null;
+    }
+
+    private INDArray biasGrad(String name) {
+        return layerConf().isUseBias() ? grad(name) : null;
+    }
+
+    private INDArray norm(String prefix, INDArray x, Norm.State[] st) {
         TransformerBlock c = layerConf();
-        Norm.State[] st = new Norm.State[1];
-        INDArray y = c.getNorm().forward(x, param("ln" + which + "g"),
-                c.getNorm().hasBias() ? param("ln" + which + "b") : null, c.getNormEps(), st);
-        if (which == 1) norm1 = st[0]; else norm2 = st[0];
-        return y;
+        return c.getNorm().forward(x, param(prefix + "g"), c.getNorm().hasBias() ? param(prefix + "b") : null,
+                c.getNormEps(), st);
     }
 
-    private INDArray normBackward(int which, INDArray dy) {
+    private INDArray normBackward(String prefix, INDArray dy, Norm.State st) {
         TransformerBlock c = layerConf();
-        return c.getNorm().backward(dy, which == 1 ? norm1 : norm2, param("ln" + which + "g"),
-                grad("ln" + which + "g"), c.getNorm().hasBias() ? grad("ln" + which + "b") : null);
+        return c.getNorm().backward(dy, st, param(prefix + "g"), grad(prefix + "g"),
+                c.getNorm().hasBias() ? grad(prefix + "b") : null);
     }
 
-    private INDArray linear(INDArray x, String w, String b) {
-        INDArray y = x.mmul(param(w));
-        if (layerConf().isUseBias()) {
-            y.addiRowVector(param(b));
-        }
-        return y;
-    }
-
-    /** Fills the gradients of {@code y = x W + b} and returns dx. */
-    private INDArray linearBackward(INDArray x, INDArray dy, String w, String b) {
-        grad(w).assign(x.transpose().mmul(dy));
-        if (layerConf().isUseBias()) {
-            grad(b).assign(dy.sum(0));
-        }
-        return dy.mmul(param(w).transpose());
+    private double scale() {
+        return layerConf().isScaleScores() ? 1.0 / Math.sqrt(layerConf().getHeadSize()) : 1.0;
     }
 
     @Override
     protected INDArray forward(INDArray input, boolean training) {
+        return forward(new INDArray[] {input}, training);
+    }
+
+    @Override
+    protected INDArray forward(INDArray[] inputs, boolean training) {
         TransformerBlock c = layerConf();
-        batch = input.size(0);
-        time = input.size(1);
-        long h = c.getHiddenSize();
-        long heads = c.getNumHeads();
-        long d = c.getHeadSize();
-        INDArray x = input.dup('c').reshape('c', batch * time, h);
-
-        attnIn = pre() ? normForward(1, x) : x;
-        INDArray qkv = linear(attnIn, "Wqkv", "bqkv");
-        INDArray split = qkv.reshape('c', batch, time, 3, heads, d).permute(2, 0, 3, 1, 4).dup('c');
-        Attention.State[] st = new Attention.State[1];
-        INDArray keyBias = Attention.keyBias(maskArray, batch, time);
-        INDArray causal = c.isCausal() ? Attention.causalBias(x.dataType(), (int) time, (int) time) : null;
-        double scale = c.isScaleScores() ? 1.0 / Math.sqrt(d) : 1.0;
-        INDArray context = Attention.forward(Attention.part(split, 0), Attention.part(split, 1),
-                Attention.part(split, 2), scale, keyBias, null, causal, c.getAttentionDropout(), training, st);
-        attn = st[0];
-        ctx = Attention.mergeHeads(context, batch, time, heads, d);
-        INDArray a = linear(ctx, "Wo", "bo");
-        attnDrop = training ? Dropout.mask(a, c.getHiddenDropout()) : null;
-        INDArray hsum = Dropout.apply(a, attnDrop).addi(x);
-        INDArray hidden = pre() ? hsum : normForward(1, hsum);
-
-        ffnIn = pre() ? normForward(2, hidden) : hidden;
-        ffnPre = linear(ffnIn, "W1", "b1");
-        ffnAct = c.getActivation().forward(ffnPre);
-        INDArray f = linear(ffnAct, "W2", "b2");
-        ffnDrop = training ? Dropout.mask(f, c.getHiddenDropout()) : null;
-        INDArray out = Dropout.apply(f, ffnDrop).addi(hidden);
-        if (!pre()) {
-            out = normForward(2, out);
+        if (inputs.length != c.numInputs()) {
+            throw new IllegalArgumentException(c.getLayerName() + " expects " + c.numInputs() + " inputs, got "
+                    + inputs.length);
         }
+        batch = inputs[0].size(0);
+        time = inputs[0].size(1);
+        long h = c.getHiddenSize();
+        INDArray x = Layout.rows(inputs[0], h);
+        INDArray positionBias = c.isPositionBias() ? inputs[1] : null;
+        self = new AttentionState();
+        x = selfAttention(x, positionBias, training);
+        if (c.isCrossAttention()) {
+            cross = new AttentionState();
+            x = crossAttention(x, inputs[inputs.length - 1], training);
+        }
+        x = feedForward(x, training);
         if (!training) {
             clearState();
         }
-        return out.reshape('c', batch, time, h);
+        return x.reshape('c', batch, time, h);
+    }
+
+    private INDArray selfAttention(INDArray x, INDArray positionBias, boolean training) {
+        TransformerBlock c = layerConf();
+        long heads = c.getNumHeads();
+        long d = c.getHeadSize();
+        Norm.State[] st = new Norm.State[1];
+        self.in = pre() ? norm("ln1", x, st) : x;
+        INDArray qkv = Dense.forward(self.in, param("Wqkv"), bias("bqkv"));
+        INDArray split = Layout.permuted(qkv.reshape('c', batch, time, 3, heads, d), 2, 0, 3, 1, 4);
+        Attention.State[] core = new Attention.State[1];
+        INDArray causal = c.isCausal() ? Attention.causalBias(x.dataType(), (int) time, (int) time) : null;
+        INDArray context = Attention.forward(Attention.part(split, 0), Attention.part(split, 1),
+                Attention.part(split, 2), scale(), Attention.keyBias(inputMask(0), batch, time), positionBias, causal,
+                c.getAttentionDropout(), training, core);
+        self.core = core[0];
+        self.ctx = Attention.mergeHeads(context, batch, time, heads, d);
+        INDArray out = Dense.forward(self.ctx, param("Wo"), bias("bo"));
+        self.drop = training ? Dropout.mask(out, c.getHiddenDropout()) : null;
+        INDArray sum = Dropout.apply(out, self.drop).addi(x);
+        if (pre()) {
+            self.norm = st[0];
+            return sum;
+        }
+        INDArray y = norm("ln1", sum, st);
+        self.norm = st[0];
+        return y;
+    }
+
+    private INDArray crossAttention(INDArray x, INDArray memoryIn, boolean training) {
+        TransformerBlock c = layerConf();
+        long heads = c.getNumHeads();
+        long d = c.getHeadSize();
+        long h = c.getHiddenSize();
+        cross.memTime = memoryIn.size(1);
+        cross.memory = Layout.rows(memoryIn, h);
+        Norm.State[] st = new Norm.State[1];
+        cross.in = pre() ? norm("lnx", x, st) : x;
+        INDArray q = Attention.splitHeads(Dense.forward(cross.in, param("Wq2"), bias("bq2")), batch, time, heads, d);
+        INDArray kv = Layout.permuted(Dense.forward(cross.memory, param("Wkv2"), bias("bkv2"))
+                .reshape('c', batch, cross.memTime, 2, heads, d), 2, 0, 3, 1, 4);
+        Attention.State[] core = new Attention.State[1];
+        INDArray context = Attention.forward(q, Attention.part(kv, 0), Attention.part(kv, 1), scale(),
+                Attention.keyBias(inputMask(c.numInputs() - 1), batch, cross.memTime), null, null,
+                c.getAttentionDropout(), training, core);
+        cross.core = core[0];
+        cross.ctx = Attention.mergeHeads(context, batch, time, heads, d);
+        INDArray out = Dense.forward(cross.ctx, param("Wo2"), bias("bo2"));
+        cross.drop = training ? Dropout.mask(out, c.getHiddenDropout()) : null;
+        INDArray sum = Dropout.apply(out, cross.drop).addi(x);
+        if (pre()) {
+            cross.norm = st[0];
+            return sum;
+        }
+        INDArray y = norm("lnx", sum, st);
+        cross.norm = st[0];
+        return y;
+    }
+
+    private INDArray feedForward(INDArray x, boolean training) {
+        TransformerBlock c = layerConf();
+        Norm.State[] st = new Norm.State[1];
+        ffnIn = pre() ? norm("ln2", x, st) : x;
+        ffnPre = Dense.forward(ffnIn, param("W1"), bias("b1"));
+        ffnAct = c.getActivation().forward(ffnPre);
+        INDArray f = Dense.forward(ffnAct.y(), param("W2"), bias("b2"));
+        ffnDrop = training ? Dropout.mask(f, c.getHiddenDropout()) : null;
+        INDArray sum = Dropout.apply(f, ffnDrop).addi(x);
+        if (pre()) {
+            ffnNorm = st[0];
+            return sum;
+        }
+        INDArray y = norm("ln2", sum, st);
+        ffnNorm = st[0];
+        return y;
     }
 
     @Override
     protected INDArray backward(INDArray epsilon) {
+        return backward(new INDArray[] {input}, epsilon)[0];
+    }
+
+    @Override
+    protected INDArray[] backward(INDArray[] inputs, INDArray epsilon) {
         TransformerBlock c = layerConf();
         long h = c.getHiddenSize();
+        INDArray[] out = new INDArray[inputs.length];
+        INDArray d = feedForwardBackward(Layout.rows(epsilon, h));
+        if (c.isCrossAttention()) {
+            INDArray[] dx = crossAttentionBackward(d);
+            d = dx[0];
+            out[inputs.length - 1] = dx[1].reshape('c', inputs[inputs.length - 1].shape());
+        }
+        INDArray[] dx = selfAttentionBackward(d, c.isPositionBias());
+        out[0] = dx[0].reshape('c', batch, time, h);
+        if (c.isPositionBias()) {
+            out[1] = dx[1];
+        }
+        return out;
+    }
+
+    /** Gradient through {@code y = x + drop(ffn(norm(x)))} (PRE) or {@code y = norm(x + drop(ffn(x)))} (POST). */
+    private INDArray feedForwardBackward(INDArray dy) {
+        TransformerBlock c = layerConf();
+        INDArray dSum = pre() ? dy : normBackward("ln2", dy, ffnNorm);
+        INDArray df = ffnDrop == null ? dSum : dSum.mul(ffnDrop);
+        INDArray dAct = Dense.backward(ffnAct.y(), df, param("W2"), grad("W2"), biasGrad("b2"), true);
+        INDArray dPre = c.getActivation().backward(ffnPre, ffnAct, dAct);
+        INDArray dIn = Dense.backward(ffnIn, dPre, param("W1"), grad("W1"), biasGrad("b1"), true);
+        return pre() ? normBackward("ln2", dIn, ffnNorm).addi(dSum) : dIn.addi(dSum);
+    }
+
+    /** Returns {dx, dMemory}. */
+    private INDArray[] crossAttentionBackward(INDArray dy) {
+        TransformerBlock c = layerConf();
         long heads = c.getNumHeads();
         long d = c.getHeadSize();
-        INDArray dy = epsilon.dup('c').reshape('c', batch * time, h);
+        INDArray dSum = pre() ? dy : normBackward("lnx", dy, cross.norm);
+        INDArray dOut = cross.drop == null ? dSum : dSum.mul(cross.drop);
+        INDArray dCtx = Attention.splitHeads(
+                Dense.backward(cross.ctx, dOut, param("Wo2"), grad("Wo2"), biasGrad("bo2"), true),
+                batch, time, heads, d);
+        INDArray dq = Nd4j.createUninitialized(dy.dataType(), new long[] {batch, heads, time, d}, 'c');
+        INDArray dkv = Nd4j.createUninitialized(dy.dataType(), new long[] {2, batch, heads, cross.memTime, d}, 'c');
+        Attention.backward(dCtx, cross.core, dq, Attention.part(dkv, 0), Attention.part(dkv, 1), false);
+        INDArray dKvRows = Layout.permuted(dkv, 1, 3, 0, 2, 4).reshape('c', batch * cross.memTime, 2 * heads * d);
+        INDArray dMemory = Dense.backward(cross.memory, dKvRows, param("Wkv2"), grad("Wkv2"), biasGrad("bkv2"), true);
+        INDArray dIn = Dense.backward(cross.in, Attention.mergeHeads(dq, batch, time, heads, d), param("Wq2"),
+                grad("Wq2"), biasGrad("bq2"), true);
+        INDArray dx = pre() ? normBackward("lnx", dIn, cross.norm).addi(dSum) : dIn.addi(dSum);
+        return new INDArray[] {dx, dMemory};
+    }
 
-        INDArray dOut = pre() ? dy : normBackward(2, dy);       // gradient of (hidden + f)
-        INDArray df = ffnDrop == null ? dOut : dOut.mul(ffnDrop);
-        INDArray dAct = linearBackward(ffnAct, df, "W2", "b2");
-        INDArray dPre = c.getActivation().backward(ffnPre, ffnAct, dAct);
-        INDArray dFfnIn = linearBackward(ffnIn, dPre, "W1", "b1");
-        INDArray dHidden = pre() ? normBackward(2, dFfnIn).addi(dOut) : dFfnIn.addi(dOut);
-
-        INDArray dSum = pre() ? dHidden : normBackward(1, dHidden);  // gradient of (x + attention)
-        INDArray da = attnDrop == null ? dSum : dSum.mul(attnDrop);
-        INDArray dCtx2 = linearBackward(ctx, da, "Wo", "bo");
-        INDArray dCtx = Attention.splitHeads(dCtx2, batch, time, heads, d);
+    /** Returns {dx, dPositionBias or null}. */
+    private INDArray[] selfAttentionBackward(INDArray dy, boolean wantPositionBias) {
+        TransformerBlock c = layerConf();
+        long heads = c.getNumHeads();
+        long d = c.getHeadSize();
+        INDArray dSum = pre() ? dy : normBackward("ln1", dy, self.norm);
+        INDArray dOut = self.drop == null ? dSum : dSum.mul(self.drop);
+        INDArray dCtx = Attention.splitHeads(
+                Dense.backward(self.ctx, dOut, param("Wo"), grad("Wo"), biasGrad("bo"), true), batch, time, heads, d);
         INDArray dSplit = Nd4j.createUninitialized(dy.dataType(), new long[] {3, batch, heads, time, d}, 'c');
-        Attention.backward(dCtx, attn, Attention.part(dSplit, 0), Attention.part(dSplit, 1),
-                Attention.part(dSplit, 2), false);
-        INDArray dQkv = dSplit.permute(1, 3, 0, 2, 4).dup('c').reshape('c', batch * time, 3 * heads * d);
-        INDArray dAttnIn = linearBackward(attnIn, dQkv, "Wqkv", "bqkv");
-        INDArray dx = pre() ? normBackward(1, dAttnIn).addi(dSum) : dAttnIn.addi(dSum);
-        return dx.reshape('c', batch, time, h);
+        INDArray dBias = Attention.backward(dCtx, self.core, Attention.part(dSplit, 0), Attention.part(dSplit, 1),
+                Attention.part(dSplit, 2), wantPositionBias);
+        INDArray dQkv = Layout.permuted(dSplit, 1, 3, 0, 2, 4).reshape('c', batch * time, 3 * heads * d);
+        INDArray dIn = Dense.backward(self.in, dQkv, param("Wqkv"), grad("Wqkv"), biasGrad("bqkv"), true);
+        INDArray dx = pre() ? normBackward("ln1", dIn, self.norm).addi(dSum) : dIn.addi(dSum);
+        return new INDArray[] {dx, dBias};
     }
 
     @Override
     protected void clearState() {
-        attnIn = null;
-        attn = null;
-        ctx = null;
-        attnDrop = null;
-        norm1 = null;
+        self = null;
+        cross = null;
         ffnIn = null;
+        ffnNorm = null;
         ffnPre = null;
         ffnAct = null;
         ffnDrop = null;
-        norm2 = null;
     }
 }

@@ -6,82 +6,85 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Element-wise non-linearities of the feed-forward layers, each with its derivative. Forward returns a new array and
- * leaves the pre-activation untouched (backward needs it).
+ * Element-wise non-linearities of the feed-forward layers, each with its derivative. Every ND4J call is one pass over
+ * the {@code [N, F]} activations (the largest tensors of a block), so the formulas are arranged for few passes and
+ * forward keeps an auxiliary array ({@link Result#aux()}) that makes backward cheap. ND4J's own {@code PreciseGELU}
+ * is not used: it computes {@code (0.044715 x)^3} where GPT-2 has {@code 0.044715 x^3}.
  */
 public enum Activation {
-    /** Exact GELU, {@code x * Phi(x)} with the normal CDF, as BERT. */
+    /** Exact GELU, {@code x * Phi(x)} with the normal CDF (Hugging Face's "gelu"); aux = Phi(x). */
     GELU {
         @Override
-        public INDArray forward(INDArray u) {
+        public Result forward(INDArray u) {
             INDArray cdf = u.mul(SQRT1_2);
             Nd4j.getExecutioner().exec(new Erf(cdf, cdf));
             cdf.addi(1.0).muli(0.5);
-            return cdf.muli(u);
+            return new Result(cdf.mul(u), cdf);
         }
 
         @Override
-        public INDArray backward(INDArray u, INDArray y, INDArray dy) {
-            // d/du u*Phi(u) = Phi(u) + u*phi(u);  Phi(u) = y/u is unstable at 0, so recompute it.
-            INDArray cdf = u.mul(SQRT1_2);
-            Nd4j.getExecutioner().exec(new Erf(cdf, cdf));
-            cdf.addi(1.0).muli(0.5);
-            INDArray pdf = Transforms.exp(u.mul(u).muli(-0.5), false).muli(INV_SQRT_2PI).muli(u);
-            return dy.muli(cdf.addi(pdf));
+        public INDArray backward(INDArray u, Result r, INDArray dy) {
+            // d/du u Phi(u) = Phi(u) + u phi(u)
+            INDArray d = u.mul(u).muli(-0.5);
+            Transforms.exp(d, false).muli(INV_SQRT_2PI).muli(u).addi(r.aux());
+            return dy.muli(d);
         }
     },
-    /** GPT-2's tanh approximation, {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
+    /**
+     * The tanh approximation {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))} of google-research/bert's and
+     * GPT-2's {@code gelu}, computed as {@code x * sigmoid(2 z)} (the same function); aux = the sigmoid.
+     */
     GELU_TANH {
         @Override
-        public INDArray forward(INDArray u) {
-            INDArray t = tanhInner(u);
-            return t.addi(1.0).muli(0.5).muli(u);
+        public Result forward(INDArray u) {
+            INDArray s = u.mul(u).muli(2 * SQRT_2_OVER_PI * GELU_K).addi(2 * SQRT_2_OVER_PI).muli(u);
+            Transforms.sigmoid(s, false);
+            return new Result(s.mul(u), s);
         }
 
         @Override
-        public INDArray backward(INDArray u, INDArray y, INDArray dy) {
-            INDArray t = tanhInner(u);
-            // 0.5 (1 + t) + 0.5 u (1 - t^2) c (1 + 3 k u^2)
-            INDArray u2 = u.mul(u);
-            INDArray inner = u2.muli(3 * GELU_K).addi(1.0).muli(SQRT_2_OVER_PI);
-            INDArray sech2 = t.mul(t).rsubi(1.0);
-            INDArray d = sech2.muli(inner).muli(u).muli(0.5).addi(t.addi(1.0).muli(0.5));
+        public INDArray backward(INDArray u, Result r, INDArray dy) {
+            // d/du u s(2z) = s + u s (1 - s) (2c + 6ck u^2)
+            INDArray s = r.aux();
+            INDArray d = u.mul(u).muli(6 * SQRT_2_OVER_PI * GELU_K).addi(2 * SQRT_2_OVER_PI).muli(u);
+            d.muli(s.rsub(1.0).muli(s)).addi(s);
             return dy.muli(d);
         }
     },
     /** ReLU, as T5 v1.0. */
     RELU {
         @Override
-        public INDArray forward(INDArray u) {
-            return Transforms.relu(u, true);
+        public Result forward(INDArray u) {
+            return new Result(Transforms.relu(u, true), null);
         }
 
         @Override
-        public INDArray backward(INDArray u, INDArray y, INDArray dy) {
-            return dy.muli(u.gt(0.0).castTo(dy.dataType()));
+        public INDArray backward(INDArray u, Result r, INDArray dy) {
+            return dy.muli(Transforms.step(u, true));
         }
     },
     /** tanh, as BERT's pooler. */
     TANH {
         @Override
-        public INDArray forward(INDArray u) {
-            return Transforms.tanh(u, true);
+        public Result forward(INDArray u) {
+            return new Result(Transforms.tanh(u, true), null);
         }
 
         @Override
-        public INDArray backward(INDArray u, INDArray y, INDArray dy) {
+        public INDArray backward(INDArray u, Result r, INDArray dy) {
+            INDArray y = r.y();
             return dy.muli(y.mul(y).rsubi(1.0));
         }
     },
     /** No non-linearity. */
     IDENTITY {
         @Override
-        public INDArray forward(INDArray u) {
-            return u.dup();
+        public Result forward(INDArray u) {
+            return new Result(u, null);
         }
 
         @Override
-        public INDArray backward(INDArray u, INDArray y, INDArray dy) {
+        public INDArray backward(INDArray u, Result r, INDArray dy) {
             return dy;
         }
     };
@@ -91,17 +94,12 @@ public enum Activation {
     private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
     private static final double GELU_K = 0.044715;
 
-    private static INDArray tanhInner(INDArray u) {
-        INDArray t = u.mul(u).muli(GELU_K).addi(1.0).muli(u).muli(SQRT_2_OVER_PI);
-        return Transforms.tanh(t, false);
-    }
+    /** The output {@code y} and what backward needs besides the input. */
+    public record Result(INDArray y, INDArray aux) {}
 
-    /** {@code y = f(u)} as a new array. */
-    public abstract INDArray forward(INDArray u);
+    /** {@code y = f(u)}; {@code u} is left unchanged (but {@code y} may be {@code u} itself for IDENTITY). */
+    public abstract Result forward(INDArray u);
 
-    /**
-     * Gradient with respect to the pre-activation {@code u}, given the output {@code y = forward(u)} and the gradient
-     * {@code dy}; may overwrite and return {@code dy}.
-     */
-    public abstract INDArray backward(INDArray u, INDArray y, INDArray dy);
+    /** Gradient with respect to {@code u} given the forward result; may overwrite and return {@code dy}. */
+    public abstract INDArray backward(INDArray u, Result forward, INDArray dy);
 }

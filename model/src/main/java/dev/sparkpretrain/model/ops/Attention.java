@@ -82,9 +82,10 @@ public final class Attention {
         Nd4j.matmul(st.droppedProbs(), dCtx, dv, true, false, false);
         INDArray dP = Dropout.apply(dPd, st.dropMask());
         INDArray p = st.probs();
-        INDArray rowDot = dP.mul(p).sum(true, 3);
-        // dS = P * (dP - rowDot), broadcasting rowDot [B,h,Tq,1] over keys
-        INDArray dS = dP.subi(rowDot.broadcast(dP.shape())).muli(p);
+        INDArray rowDot = dP.mul(p).sum(3);
+        // dS = P * (dP - rowDot), rowDot [B,h,Tq] broadcast over keys
+        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp(dP, rowDot, dP, 0, 1, 2));
+        INDArray dS = dP.muli(p);
         INDArray dBias = wantPositionBias ? dS.sum(0) : null;
         Nd4j.matmul(dS, st.k(), dq, false, false, false);
         Nd4j.matmul(dS, st.q(), dk, true, false, false);
@@ -97,12 +98,12 @@ public final class Attention {
 
     /** {@code [B*T, h*d]} to {@code [B, h, T, d]} (a copy). */
     public static INDArray splitHeads(INDArray x2d, long batch, long time, long heads, long headSize) {
-        return x2d.reshape('c', batch, time, heads, headSize).permute(0, 2, 1, 3).dup('c');
+        return Layout.permuted(x2d.reshape('c', batch, time, heads, headSize), 0, 2, 1, 3);
     }
 
     /** {@code [B, h, T, d]} to {@code [B*T, h*d]} (a copy). */
     public static INDArray mergeHeads(INDArray x, long batch, long time, long heads, long headSize) {
-        return x.permute(0, 2, 1, 3).dup('c').reshape('c', batch * time, heads * headSize);
+        return Layout.permuted(x, 0, 2, 1, 3).reshape('c', batch * time, heads * headSize);
     }
 
     /** Index {@code i} of the leading dimension of a c-ordered array, as a view. */

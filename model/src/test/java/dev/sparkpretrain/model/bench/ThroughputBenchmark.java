@@ -1,0 +1,184 @@
+package dev.sparkpretrain.model.bench;
+
+import dev.sparkpretrain.model.OptimizerConfig;
+import dev.sparkpretrain.model.TransformerConfig;
+import dev.sparkpretrain.model.bert.BertBatch;
+import dev.sparkpretrain.model.bert.BertModel;
+import dev.sparkpretrain.model.gpt.GptBatch;
+import dev.sparkpretrain.model.gpt.GptModel;
+import dev.sparkpretrain.model.ops.Activation;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Training throughput (forward + backward + Adam step, FP32) of the tiny and mini configurations of issue 5, in
+ * tokens/s and model GFLOP/s counted as the issue's PyTorch reference counts them, plus ND4J's FP32 matrix-product
+ * rate measured in the same JVM.
+ *
+ * <pre>
+ * mvn -q -o -pl model test-compile
+ * java -cp "$(cat cp.txt):model/target/classes:model/target/test-classes" \
+ *     dev.sparkpretrain.model.bench.ThroughputBenchmark [tiny|mini] [mlm|causal] [steps] [batch]
+ * </pre>
+ */
+public final class ThroughputBenchmark {
+    private ThroughputBenchmark() {}
+
+    record Shape(int layers, int hidden, int heads, int ff, int seq, int vocab, int batch) {}
+
+    static Shape shape(String name, int batch) {
+        return switch (name) {
+            case "tiny" -> new Shape(2, 128, 4, 512, 128, 8000, batch);
+            case "mini" -> new Shape(4, 256, 4, 1024, 128, 30522, batch);
+            default -> throw new IllegalArgumentException("config must be tiny or mini, got " + name);
+        };
+    }
+
+    public static void main(String[] args) {
+        String config = args.length > 0 ? args[0] : "tiny";
+        String objective = args.length > 1 ? args[1] : "mlm";
+        int steps = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        int batch = args.length > 3 ? Integer.parseInt(args[3]) : 32;
+        Shape s = shape(config, batch);
+        System.out.printf(Locale.ROOT, "threads: OMP_NUM_THREADS=%s, cores=%d%n", System.getenv("OMP_NUM_THREADS"),
+                Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "ND4J FP32 matmul: 1024^2 %s, 2048^2 %s%n", matmulRate(1024),
+                matmulRate(2048));
+        Random rng = new Random(42);
+        ComputationGraph graph;
+        MultiDataSet data;
+        double flops;
+        if (objective.equals("mlm")) {
+            TransformerConfig c = new TransformerConfig(TransformerConfig.Family.BERT, s.vocab, s.hidden, s.layers,
+                    s.heads, s.ff, s.seq, 2, 0.1, 0.1, 1e-12, 0.02, s.hidden / s.heads, 0, 0, 0, Activation.GELU, true);
+            graph = BertModel.build(c, OptimizerConfig.bertDefaults(10, 10_000), 1);
+            int predictions = (int) Math.round(0.15 * s.seq);
+            BertBatch b = mlmBatch(rng, s, predictions);
+            data = BertModel.toMultiDataSet(b);
+            long rows = (long) s.batch * predictions;
+            flops = flopsPerStep(s, rows, true);
+        } else {
+            TransformerConfig c = new TransformerConfig(TransformerConfig.Family.GPT, s.vocab, s.hidden, s.layers,
+                    s.heads, s.ff, s.seq, 0, 0.1, 0.1, 1e-5, 0.02, s.hidden / s.heads, 0, 0, 0, Activation.GELU_TANH,
+                    true);
+            graph = GptModel.build(c, OptimizerConfig.bertDefaults(10, 10_000), 1);
+            int[][] w = new int[s.batch][s.seq + 1];
+            for (int[] row : w) for (int j = 0; j < row.length; j++) row[j] = rng.nextInt(s.vocab);
+            data = GptModel.toMultiDataSet(new GptBatch(w));
+            flops = flopsPerStep(s, (long) s.batch * s.seq, false);
+        }
+        System.out.printf(Locale.ROOT, "%s %s: %d parameters, batch %d x seq %d, %.2f GFLOP per step%n", config,
+                objective, graph.numParams(), s.batch, s.seq, flops / 1e9);
+        int warmup = Math.max(3, steps / 5);
+        for (int i = 0; i < warmup; i++) graph.fit(data);
+        List<Double> times = new ArrayList<>();
+        long cpu0 = processCpuNanos();
+        long wall0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            long t0 = System.nanoTime();
+            graph.fit(data);
+            times.add((System.nanoTime() - t0) / 1e9);
+        }
+        double cpuPerStep = (processCpuNanos() - cpu0) / 1e9 / steps;
+        double wallPerStep = (System.nanoTime() - wall0) / 1e9 / steps;
+        Collections.sort(times);
+        double median = times.get(times.size() / 2);
+        double tokens = (double) s.batch * s.seq;
+        System.out.printf(Locale.ROOT, "step median %.1f ms (min %.1f, max %.1f): %.0f tokens/s, %.1f model GFLOP/s%n",
+                median * 1e3, times.get(0) * 1e3, times.get(times.size() - 1) * 1e3, tokens / median,
+                flops / median / 1e9);
+        // On a shared machine wall time depends on the neighbours; CPU time per step much less so.
+        System.out.printf(Locale.ROOT, "CPU %.2f s per step (%.2f cores busy): %.0f tokens per CPU-second, "
+                        + "%.1f model GFLOP per CPU-second%n", cpuPerStep, cpuPerStep / wallPerStep,
+                tokens / cpuPerStep, flops / cpuPerStep / 1e9);
+        System.out.printf(Locale.ROOT, "JavaCPP physical memory %.0f MiB (peak RSS %.0f MiB)%n",
+                org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0, peakRssMiB());
+    }
+
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** VmHWM of this process from /proc (Linux), or -1. */
+    static double peakRssMiB() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** The issue's count: 6 L N_layer B T + 6 N_head rows + 12 L T H B T. */
+    static double flopsPerStep(Shape s, long rows, boolean mlm) {
+        double h = s.hidden;
+        double f = s.ff;
+        double v = s.vocab;
+        double nLayer = 4 * h * h + 4 * h + 2 * h * f + f + h + 4 * h;
+        double nHead = mlm ? h * h + 3 * h + v * h + v : v * h + v;
+        double bt = (double) s.batch * s.seq;
+        return 6 * s.layers * nLayer * bt + 6 * nHead * rows + 12.0 * s.layers * s.seq * h * bt;
+    }
+
+    static BertBatch mlmBatch(Random rng, Shape s, int p) {
+        int[][] ids = new int[s.batch][s.seq];
+        int[][] seg = new int[s.batch][s.seq];
+        int[][] mask = new int[s.batch][s.seq];
+        int[][] pos = new int[s.batch][p];
+        int[][] lm = new int[s.batch][p];
+        float[][] w = new float[s.batch][p];
+        int[] nsp = new int[s.batch];
+        for (int i = 0; i < s.batch; i++) {
+            for (int j = 0; j < s.seq; j++) {
+                ids[i][j] = 5 + rng.nextInt(s.vocab - 5);
+                seg[i][j] = j >= s.seq / 2 ? 1 : 0;
+                mask[i][j] = 1;
+            }
+            List<Integer> cand = new ArrayList<>();
+            for (int j = 1; j < s.seq; j++) cand.add(j);
+            Collections.shuffle(cand, rng);
+            for (int k = 0; k < p; k++) {
+                pos[i][k] = cand.get(k);
+                lm[i][k] = ids[i][cand.get(k)];
+                w[i][k] = 1f;
+            }
+            nsp[i] = rng.nextInt(2);
+        }
+        return new BertBatch(ids, seg, mask, pos, lm, w, nsp);
+    }
+
+    /** Median GFLOP/s of an n x n x n FP32 product (wall time), and GFLOP per CPU-second over all runs. */
+    static String matmulRate(int n) {
+        INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+        for (int i = 0; i < 2; i++) Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+        double[] t = new double[7];
+        long cpu0 = processCpuNanos();
+        for (int i = 0; i < t.length; i++) {
+            long t0 = System.nanoTime();
+            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+            t[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        double cpu = (processCpuNanos() - cpu0) / 1e9;
+        Arrays.sort(t);
+        double flop = 2.0 * n * n * n;
+        return String.format(Locale.ROOT, "%.1f GFLOP/s (%.1f per CPU-second)", flop / t[t.length / 2] / 1e9,
+                flop * t.length / cpu / 1e9);
+    }
+}
