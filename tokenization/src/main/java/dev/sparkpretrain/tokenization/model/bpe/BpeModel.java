@@ -42,6 +42,7 @@ public final class BpeModel implements TokenModel {
   private final int unkId;
   /** Id of each single-unit character token (no prefix/suffix involved), or -1; covers byte-level alphabets. */
   private final int[] charIds = new int[0x800];
+  private final ShortTokenTable shortTokens;
   private transient WordCache cache = new WordCache(CACHE_SLOTS, CACHE_MAX_WORD);
 
   /**
@@ -83,6 +84,34 @@ public final class BpeModel implements TokenModel {
     for (char c = 0; c < charIds.length; c++) {
       charIds[c] = vocabulary.id(String.valueOf(c));
     }
+    shortTokens = buildShortTokens();
+  }
+
+  /** Vocabulary entries of up to 14 characters that merging turns back into themselves. */
+  private ShortTokenTable buildShortTokens() {
+    ShortTokenTable table = new ShortTokenTable(vocabulary.size());
+    if (!continuingSubwordPrefix.isEmpty() || !endOfWordSuffix.isEmpty()) {
+      return table; // words and tokens are spelled differently there; leave it empty
+    }
+    TokenBuffer out = new TokenBuffer(8);
+    for (int id = 0; id < vocabulary.idLimit(); id++) {
+      String token = vocabulary.token(id);
+      if (token == null || token.isEmpty()) {
+        continue;
+      }
+      char[] chars = token.toCharArray();
+      if (!ShortTokenTable.fits(chars, 0, chars.length)) {
+        continue;
+      }
+      NormalizedString word = NormalizedString.of(token, 0, token.length());
+      out.truncate(0);
+      merge(word, 0, word.length(), out);
+      if (out.size() == 1 && out.id(0) == id) {
+        table.put(ShortTokenTable.pack(chars, 0, chars.length, false),
+            ShortTokenTable.pack(chars, 0, chars.length, true), id);
+      }
+    }
+    return table;
   }
 
   public List<String[]> merges() {
@@ -129,6 +158,14 @@ public final class BpeModel implements TokenModel {
       return;
     }
     char[] chars = text.buffer();
+    if (ShortTokenTable.fits(chars, start, end)) {
+      int id = shortTokens.get(ShortTokenTable.pack(chars, start, end, false),
+          ShortTokenTable.pack(chars, start, end, true));
+      if (id >= 0) {
+        out.add(id, start, end);
+        return;
+      }
+    }
     boolean cacheable = cache.accepts(end - start);
     int hash = 0;
     if (cacheable) {
