@@ -3,6 +3,7 @@ package dev.sparkpretrain.tokenization.model.bpe;
 import dev.sparkpretrain.tokenization.NormalizedString;
 import dev.sparkpretrain.tokenization.model.TokenBuffer;
 import dev.sparkpretrain.tokenization.model.TokenModel;
+import dev.sparkpretrain.tokenization.model.ShortWordTable;
 import dev.sparkpretrain.tokenization.model.Vocabulary;
 import dev.sparkpretrain.tokenization.model.WordCache;
 import java.io.IOException;
@@ -42,7 +43,7 @@ public final class BpeModel implements TokenModel {
   private final int unkId;
   /** Id of each single-unit character token (no prefix/suffix involved), or -1; covers byte-level alphabets. */
   private final int[] charIds = new int[0x800];
-  private final ShortTokenTable shortTokens;
+  private final ShortWordTable shortTokens;
   private transient WordCache cache = new WordCache(CACHE_SLOTS, CACHE_MAX_WORD);
 
   /**
@@ -88,8 +89,8 @@ public final class BpeModel implements TokenModel {
   }
 
   /** Vocabulary entries of up to 14 characters that merging turns back into themselves. */
-  private ShortTokenTable buildShortTokens() {
-    ShortTokenTable table = new ShortTokenTable(vocabulary.size());
+  private ShortWordTable buildShortTokens() {
+    ShortWordTable table = new ShortWordTable(vocabulary.size());
     if (!continuingSubwordPrefix.isEmpty() || !endOfWordSuffix.isEmpty()) {
       return table; // words and tokens are spelled differently there; leave it empty
     }
@@ -100,15 +101,15 @@ public final class BpeModel implements TokenModel {
         continue;
       }
       char[] chars = token.toCharArray();
-      if (!ShortTokenTable.fits(chars, 0, chars.length)) {
+      if (!ShortWordTable.fits(chars, 0, chars.length)) {
         continue;
       }
       NormalizedString word = NormalizedString.of(token, 0, token.length());
       out.truncate(0);
       merge(word, 0, word.length(), out);
       if (out.size() == 1 && out.id(0) == id) {
-        table.put(ShortTokenTable.pack(chars, 0, chars.length, false),
-            ShortTokenTable.pack(chars, 0, chars.length, true), id);
+        table.put(ShortWordTable.pack(chars, 0, chars.length, false),
+            ShortWordTable.pack(chars, 0, chars.length, true), id);
       }
     }
     return table;
@@ -158,9 +159,9 @@ public final class BpeModel implements TokenModel {
       return;
     }
     char[] chars = text.buffer();
-    if (ShortTokenTable.fits(chars, start, end)) {
-      int id = shortTokens.get(ShortTokenTable.pack(chars, start, end, false),
-          ShortTokenTable.pack(chars, start, end, true));
+    if (ShortWordTable.fits(chars, start, end)) {
+      int id = shortTokens.get(ShortWordTable.pack(chars, start, end, false),
+          ShortWordTable.pack(chars, start, end, true));
       if (id >= 0) {
         out.add(id, start, end);
         return;

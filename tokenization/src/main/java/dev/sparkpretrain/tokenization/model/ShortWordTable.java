@@ -1,28 +1,28 @@
-package dev.sparkpretrain.tokenization.model.bpe;
+package dev.sparkpretrain.tokenization.model;
 
 import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * Words of up to 14 characters (each below U+01FF, which covers byte-level alphabets) packed into two
- * longs, mapped to the single token BPE turns them into. Most words of prose are such words ("Ġthe",
- * "Ġgovernment"), and one probe of flat arrays answers them: no merging, no cache.
+ * Words of up to 14 characters (each below U+01FF: Latin scripts and byte-level alphabets) packed into two
+ * longs, mapped to a token id. Most words of prose are such words ("Ġthe", "government"), and one probe
+ * of flat arrays answers them without walking a trie, merging or hashing a string.
  *
- * <p>Only tokens whose own characters merge back into themselves are entered, checked when the model is
- * built; so a hit is exactly what merging would give (tiktoken takes any vocabulary hit on trust).
+ * <p>Models decide what a hit means: WordPiece enters every vocabulary entry (a whole-word match is what
+ * greedy longest-match gives), BPE only tokens whose characters merge back into themselves.
  */
-final class ShortTokenTable implements Serializable {
+public final class ShortWordTable implements Serializable {
   private static final long serialVersionUID = 1L;
   /** Characters per long: 7 × 9 bits. */
   private static final int PER_LONG = 7;
-  static final int MAX_CHARS = 2 * PER_LONG;
+  public static final int MAX_CHARS = 2 * PER_LONG;
 
   private final long[] lows;
   private final long[] highs;
   private final int[] ids;
   private final int mask;
 
-  ShortTokenTable(int capacity) {
+  public ShortWordTable(int capacity) {
     int cap = Integer.highestOneBit(Math.max(16, capacity * 2)) * 2;
     lows = new long[cap];
     highs = new long[cap];
@@ -32,7 +32,7 @@ final class ShortTokenTable implements Serializable {
   }
 
   /** True when {@code chars[start, end)} can be packed. */
-  static boolean fits(char[] chars, int start, int end) {
+  public static boolean fits(char[] chars, int start, int end) {
     if (end - start > MAX_CHARS || end == start) {
       return false;
     }
@@ -45,7 +45,7 @@ final class ShortTokenTable implements Serializable {
   }
 
   /** Pack of the first (or with {@code high}, the last) 7 characters; +1 so lengths never collide. */
-  static long pack(char[] chars, int start, int end, boolean high) {
+  public static long pack(char[] chars, int start, int end, boolean high) {
     int from = high ? Math.min(end, start + PER_LONG) : start;
     int to = high ? end : Math.min(end, start + PER_LONG);
     long k = 0;
@@ -59,7 +59,8 @@ final class ShortTokenTable implements Serializable {
     return (int) (((low * 0x9E3779B97F4A7C15L) ^ (high * 0xC2B2AE3D27D4EB4FL)) >>> 40) & mask;
   }
 
-  void put(long low, long high, int id) {
+  /** Enters a word; a later entry for the same word replaces the earlier one. */
+  public void put(long low, long high, int id) {
     int s = slot(low, high);
     while (ids[s] >= 0 && !(lows[s] == low && highs[s] == high)) {
       s = (s + 1) & mask;
@@ -69,8 +70,8 @@ final class ShortTokenTable implements Serializable {
     ids[s] = id;
   }
 
-  /** The token id, or -1. */
-  int get(long low, long high) {
+  /** The id of the word packed as (low, high), or -1. */
+  public int get(long low, long high) {
     int s = slot(low, high);
     while (true) {
       int id = ids[s];
