@@ -18,7 +18,7 @@ import java.util.function.ToIntFunction;
 /**
  * Single-thread encode throughput, ours beside the peers on the same documents, one document per call:
  * HF tokenizers through DJL (same JVM), jtokkit r50k_base for GPT-2, and spm_encode (a separate process
- * over the same documents, one per line, whole-process time) for the SentencePiece model.
+ * over the same documents, one per line) for the SentencePiece model.
  *
  * <pre>
  * mvn -q -o -pl tokenization test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
@@ -27,22 +27,31 @@ import java.util.function.ToIntFunction;
  *     dev.sparkpretrain.tokenization.bench.EncodeBenchmark ../shared 4000000
  * </pre>
  *
- * Arguments: the shared folder (corpora and reference tokenizers), the bytes of text per corpus (default
- * 4 MB). Documents are the corpus lines (Moby-Dick: paragraphs), so one call sees a realistic document.
- * Each measurement is the median of 5 timed passes after 2 warm-up passes.
+ * Arguments: the shared folder (corpora and reference tokenizers), the bytes of English text (default
+ * 4 MB; a quarter of that for Chinese), and optionally {@code ours} to time only this project's encoders. Documents are State of the Union lines and Moby-Dick paragraphs,
+ * classical Chinese poems. Time is the encoding thread's CPU time (DJL's native work runs on that thread;
+ * spm_encode is charged its user + system time), because the machines this runs on are shared and wall
+ * time there measures the neighbours. Ours and the peers alternate within each pass, so a slow moment
+ * hits both; each figure is the median of 7 passes after 2 warm-up passes.
  */
 public final class EncodeBenchmark {
   private EncodeBenchmark() {}
 
   private static final int WARMUP = 2;
-  private static final int PASSES = 5;
+  private static final int PASSES = 7;
+  private static final java.lang.management.ThreadMXBean CPU =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** An encoder under test: a name and a function from a document to its token count. */
+  record Encoder(String name, ToIntFunction<String> encode) {}
 
   public static void main(String[] args) throws Exception {
     Path shared = Path.of(args.length > 0 ? args[0] : "../shared");
     int budget = args.length > 1 ? Integer.parseInt(args[1]) : 4_000_000;
+    oursOnly = args.length > 2 && args[2].equals("ours");
     Path tok = shared.resolve("reference/tokenizers");
-    System.out.printf(Locale.ROOT, "java %s, %s, %d cores%n", System.getProperty("java.version"),
-        System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors());
+    System.out.printf(Locale.ROOT, "java %s, %s, %d cores, %s%n", System.getProperty("java.version"),
+        System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), cpuModel());
 
     List<String> english = documents(shared.resolve("corpora/sotu.txt"), budget, false);
     english.addAll(documents(shared.resolve("corpora/moby-dick.txt"), budget / 4, true));
@@ -58,21 +67,38 @@ public final class EncodeBenchmark {
       com.knuddels.jtokkit.api.Encoding r50k = Encodings.newDefaultEncodingRegistry()
           .getEncoding(EncodingType.R50K_BASE);
 
-      System.out.println("\n| tokenizer | text | encoder | MB/s | tokens/s | ratio |");
+      System.out.println("\n| tokenizer | text | encoder | MB/s | tokens/s | ours ÷ this |");
       System.out.println("|---|---|---|---:|---:|---:|");
-      double ours = report("bert-base-uncased", "English", "ours", english, t -> bert.encode(t).length(), 0);
-      report("bert-base-uncased", "English", "HF via DJL", english, t -> hfBert.encode(t).getIds().length, ours);
-      ours = report("bert-base-uncased", "Chinese", "ours", chinese, t -> bert.encode(t).length(), 0);
-      report("bert-base-uncased", "Chinese", "HF via DJL", chinese, t -> hfBert.encode(t).getIds().length, ours);
-      ours = report("gpt2", "English", "ours", english, t -> gpt2.encode(t).length(), 0);
-      report("gpt2", "English", "jtokkit r50k", english, t -> r50k.encodeOrdinary(t).size(), ours);
-      report("gpt2", "English", "HF via DJL", english, t -> hfGpt2.encode(t).getIds().length, ours);
-      ours = report("sctg-clean_30k.model", "English", "ours", english, t -> spm.encode(t).length(), 0);
+      compare("bert-base-uncased", "English", english, new Encoder("ours", t -> bert.encode(t).length()),
+          new Encoder("HF via DJL", t -> hfBert.encode(t).getIds().length));
+      compare("bert-base-uncased", "Chinese", chinese, new Encoder("ours", t -> bert.encode(t).length()),
+          new Encoder("HF via DJL", t -> hfBert.encode(t).getIds().length));
+      compare("gpt2", "English", english, new Encoder("ours", t -> gpt2.encode(t).length()),
+          new Encoder("jtokkit r50k_base", t -> r50k.encodeOrdinary(t).size()),
+          new Encoder("HF via DJL", t -> hfGpt2.encode(t).getIds().length));
+      double ours = compare("sctg-clean_30k.model", "English", english,
+          new Encoder("ours", t -> spm.encode(t).length()))[0];
       spmEncode(tok.resolve("sctg-clean_30k.model"), english, ours);
-      report("bert-base-uncased", "10 MB, no spaces", "ours", List.of("ab".repeat(5_000_000)),
-          t -> bert.encode(t).length(), 0);
-      report("gpt2", "10 MB, no spaces", "ours", List.of("ab".repeat(5_000_000)), t -> gpt2.encode(t).length(), 0);
+      String noSpaces = "ab".repeat(5_000_000);
+      compare("bert-base-uncased", "one 10 MB word", List.of(noSpaces),
+          new Encoder("ours", t -> bert.encode(t).length()));
+      compare("gpt2", "one 10 MB word", List.of(noSpaces), new Encoder("ours", t -> gpt2.encode(t).length()));
+      compare("sctg-clean_30k.model", "one 10 MB word", List.of(noSpaces),
+          new Encoder("ours", t -> spm.encode(t).length()));
     }
+  }
+
+  private static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (IOException e) {
+      return "cpu unknown";
+    }
+    return "cpu unknown";
   }
 
   /** Lines (or blank-line separated paragraphs) of {@code file} up to {@code budget} UTF-8 bytes. */
@@ -102,36 +128,48 @@ public final class EncodeBenchmark {
     return n;
   }
 
-  /** Prints one row; returns MB/s. {@code baseline} > 0 adds the ratio ours / this. */
-  static double report(String tokenizer, String text, String encoder, List<String> docs,
-                       ToIntFunction<String> encode, double baseline) {
+  private static boolean oursOnly;
+
+  /** Times the encoders in alternation over the documents; prints a row each; returns their MB/s. */
+  static double[] compare(String tokenizer, String text, List<String> docs, Encoder... all) {
+    Encoder[] encoders = oursOnly ? new Encoder[] {all[0]} : all;
     long bytes = utf8Bytes(docs);
-    long tokens = 0;
-    for (int w = 0; w < WARMUP; w++) {
-      tokens = 0;
-      for (String d : docs) {
-        tokens += encode.applyAsInt(d);
+    long[] tokens = new long[encoders.length];
+    double[][] seconds = new double[encoders.length][PASSES];
+    for (int pass = 0; pass < WARMUP + PASSES; pass++) {
+      for (int e = 0; e < encoders.length; e++) {
+        long t0 = CPU.getCurrentThreadCpuTime();
+        long n = 0;
+        for (String d : docs) {
+          n += encoders[e].encode().applyAsInt(d);
+        }
+        long t1 = CPU.getCurrentThreadCpuTime();
+        tokens[e] = n;
+        if (pass >= WARMUP) {
+          seconds[e][pass - WARMUP] = (t1 - t0) / 1e9;
+        }
       }
     }
-    double[] seconds = new double[PASSES];
-    for (int p = 0; p < PASSES; p++) {
-      long t0 = System.nanoTime();
-      for (String d : docs) {
-        encode.applyAsInt(d);
-      }
-      seconds[p] = (System.nanoTime() - t0) / 1e9;
+    double[] mbs = new double[encoders.length];
+    for (int e = 0; e < encoders.length; e++) {
+      Arrays.sort(seconds[e]);
+      double s = seconds[e][PASSES / 2];
+      mbs[e] = bytes / 1e6 / s;
+      String ratio = e == 0 ? "" : String.format(Locale.ROOT, "%.2f×", mbs[0] / mbs[e]);
+      System.out.printf(Locale.ROOT, "| %s | %s (%.1f MB, %d docs) | %s | %.2f | %,.0f | %s |%n", tokenizer, text,
+          bytes / 1e6, docs.size(), encoders[e].name(), mbs[e], tokens[e] / s, ratio);
     }
-    Arrays.sort(seconds);
-    double s = seconds[PASSES / 2];
-    double mbs = bytes / 1e6 / s;
-    String ratio = baseline > 0 ? String.format(Locale.ROOT, "ours = %.2f×", baseline / mbs) : "";
-    System.out.printf(Locale.ROOT, "| %s | %s (%.1f MB, %d docs) | %s | %.2f | %,.0f | %s |%n", tokenizer, text,
-        bytes / 1e6, docs.size(), encoder, mbs, tokens / s, ratio);
     return mbs;
   }
 
-  /** spm_encode over the same documents (newlines inside a document become spaces), whole process. */
+  /**
+   * spm_encode over the same documents (newlines inside a document become spaces), charged the process's
+   * user + system CPU time as bash's {@code time} reports it; median of 5 runs.
+   */
   static void spmEncode(Path model, List<String> docs, double ours) throws IOException, InterruptedException {
+    if (oursOnly) {
+      return;
+    }
     Path input = Files.createTempFile("spm-bench", ".txt");
     List<String> lines = new ArrayList<>();
     for (String d : docs) {
@@ -139,29 +177,26 @@ public final class EncodeBenchmark {
     }
     Files.write(input, lines, StandardCharsets.UTF_8);
     long bytes = utf8Bytes(docs);
-    double[] seconds = new double[3];
+    double[] seconds = new double[5];
     long tokens = 0;
     for (int p = 0; p < seconds.length; p++) {
-      ProcessBuilder pb = new ProcessBuilder("spm_encode", "--model=" + model, "--output_format=id")
-          .redirectInput(input.toFile());
-      long t0 = System.nanoTime();
-      Process proc;
-      try {
-        proc = pb.start();
-      } catch (IOException e) {
-        System.out.println("| (spm_encode not installed: apt-get install sentencepiece) |");
+      String cmd = "TIMEFORMAT='%U %S'; { time spm_encode --model='" + model + "' --output_format=id < '" + input
+          + "' | wc -w >&3; } 3>&1 2>&1";
+      Process proc = new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true).start();
+      String[] out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim().split("\\s+");
+      if (proc.waitFor() != 0 || out.length < 3) {
+        System.out.println("| sctg-clean_30k.model | English | spm_encode: not available (apt-get install sentencepiece) | | | |");
+        Files.delete(input);
         return;
       }
-      byte[] out = proc.getInputStream().readAllBytes();
-      proc.waitFor();
-      seconds[p] = (System.nanoTime() - t0) / 1e9;
-      tokens = new String(out, StandardCharsets.US_ASCII).split("[ \n]+").length;
+      tokens = Long.parseLong(out[0]);
+      seconds[p] = Double.parseDouble(out[1]) + Double.parseDouble(out[2]);
     }
     Arrays.sort(seconds);
-    double s = seconds[1];
+    double s = seconds[seconds.length / 2];
     double mbs = bytes / 1e6 / s;
-    System.out.printf(Locale.ROOT, "| sctg-clean_30k.model | English (%.1f MB, %d docs) | spm_encode (process) | %.2f "
-        + "| %,.0f | ours = %.2f× |%n", bytes / 1e6, docs.size(), mbs, tokens / s, ours / mbs);
+    System.out.printf(Locale.ROOT, "| sctg-clean_30k.model | English (%.1f MB, %d docs) | spm_encode (process, "
+        + "user+sys) | %.2f | %,.0f | %.2f× |%n", bytes / 1e6, docs.size(), mbs, tokens / s, ours / mbs);
     Files.delete(input);
   }
 }
