@@ -18,6 +18,8 @@ final class AddedVocabulary implements Serializable {
   /** Candidates by first UTF-16 unit, longest first, so the first hit at a position is the longest. */
   private final Map<Character, AddedToken[]> byFirstChar = new HashMap<>();
   private final boolean empty;
+  /** Bit c set when some token starts with UTF-16 unit c: the scan tests this before the map. */
+  private final long[] firstChars = new long[1024];
 
   AddedVocabulary(List<AddedToken> tokens) {
     Map<Character, List<AddedToken>> groups = new HashMap<>();
@@ -25,6 +27,7 @@ final class AddedVocabulary implements Serializable {
       groups.computeIfAbsent(t.content().charAt(0), k -> new ArrayList<>()).add(t);
     }
     groups.forEach((c, list) -> {
+      firstChars[c >>> 6] |= 1L << c;
       list.sort(Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed());
       byFirstChar.put(c, list.toArray(new AddedToken[0]));
     });
@@ -45,7 +48,12 @@ final class AddedVocabulary implements Serializable {
     int plainStart = from;
     int i = from;
     while (i < to) {
-      AddedToken[] candidates = byFirstChar.get(text.charAt(i));
+      char first = text.charAt(i);
+      if ((firstChars[first >>> 6] & (1L << first)) == 0) {
+        i++;
+        continue;
+      }
+      AddedToken[] candidates = byFirstChar.get(first);
       AddedToken match = null;
       if (candidates != null) {
         for (AddedToken t : candidates) {

@@ -41,8 +41,15 @@ public record Encoding(int[] ids, int[] typeIds, int[] starts, int[] ends, boole
     return ids.length;
   }
 
-  /** A copy with every type id set to {@code typeId}. */
+  /** This encoding with every type id set to {@code typeId} (itself when they already are). */
   public Encoding withTypeId(int typeId) {
+    boolean same = true;
+    for (int i = 0; i < typeIds.length && same; i++) {
+      same = typeIds[i] == typeId;
+    }
+    if (same) {
+      return this;
+    }
     int[] t = new int[ids.length];
     Arrays.fill(t, typeId);
     return new Encoding(ids, t, starts, ends, wordStarts, specialTokens);

@@ -101,6 +101,11 @@ public final class NormalizedString implements CharSequence {
     return new String(chars, 0, length);
   }
 
+  /** Makes room for {@code extra} more units, so a loop of appends never grows the arrays midway. */
+  public void reserve(int extra) {
+    ensure(extra);
+  }
+
   private void ensure(int extra) {
     int need = length + extra;
     if (need > chars.length) {

@@ -2,6 +2,7 @@ package dev.sparkpretrain.tokenization;
 
 import dev.sparkpretrain.tokenization.decode.Decoder;
 import dev.sparkpretrain.tokenization.io.Gpt2Files;
+import dev.sparkpretrain.tokenization.io.SentencePieceModelReader;
 import dev.sparkpretrain.tokenization.io.TokenizerJson;
 import dev.sparkpretrain.tokenization.io.VocabTxt;
 import dev.sparkpretrain.tokenization.model.TokenBuffer;
@@ -85,6 +86,9 @@ public final class Tokenizer implements Serializable {
     }
     if (name.endsWith(".txt")) {
       return VocabTxt.bertUncased(file);
+    }
+    if (name.endsWith(".model")) {
+      return SentencePieceModelReader.read(file);
     }
     throw new IOException("unknown tokenizer file type (want .json, .txt or .model): " + file);
   }

@@ -72,6 +72,28 @@ class ByteLevelBpeOracleTest {
   }
 
   @Test
+  void longWordsTakeTheHeapPathAndStillMatchJtokkit() {
+    // Words above BpeModel's small-word limit merge through the heap; random letters make long words.
+    long seed = 20261129L;
+    System.out.println("longWordsTakeTheHeapPathAndStillMatchJtokkit seed " + seed);
+    java.util.Random random = new java.util.Random(seed);
+    com.knuddels.jtokkit.api.Encoding r50k = Encodings.newDefaultEncodingRegistry()
+        .getEncoding(EncodingType.R50K_BASE);
+    OracleComparison cmp = new OracleComparison("gpt2 long words vs jtokkit r50k_base");
+    String alphabet = "etaoinshrdlucmfwypvbgkjqxzETAOINé";
+    for (int i = 0; i < 300; i++) {
+      StringBuilder b = new StringBuilder(" ");
+      int n = 20 + random.nextInt(300);
+      for (int k = 0; k < n; k++) {
+        b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String text = b.toString();
+      cmp.checkIds(text, gpt2.encode(text).ids(), r50k.encodeOrdinary(text).toArray());
+    }
+    cmp.assertAllAgree();
+  }
+
+  @Test
   void encoderJsonAndVocabBpeEncodeAsTheTokenizerJson() throws IOException {
     Tokenizer fromFiles = Tokenizer.load(TestTexts.resourcePath("tokenizers/gpt2.encoder.json"));
     OracleComparison cmp = new OracleComparison("gpt2 encoder.json+vocab.bpe vs tokenizer.json");

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.tokenization.TokenizerFormatException;
 import dev.sparkpretrain.tokenization.decode.ByteLevelDecoder;
+import dev.sparkpretrain.tokenization.decode.ByteFallbackDecoder;
 import dev.sparkpretrain.tokenization.decode.Decoder;
+import dev.sparkpretrain.tokenization.decode.DecoderSequence;
+import dev.sparkpretrain.tokenization.decode.MetaspaceDecoder;
 import dev.sparkpretrain.tokenization.decode.WordPieceDecoder;
 
 /** The {@code decoder} section of tokenizer.json, by HF type tag. */
@@ -24,6 +27,19 @@ final class DecoderJson {
         return new WordPieceDecoder(f.string("prefix", "##"), f.bool("cleanup", true));
       case "ByteLevel":
         return new ByteLevelDecoder();
+      case "Metaspace":
+        return new MetaspaceDecoder(PreTokenizerJson.replacement(f), PreTokenizerJson.prependScheme(f),
+            f.bool("split", true));
+      case "ByteFallback":
+        return new ByteFallbackDecoder();
+      case "Sequence": {
+        JsonNode items = f.array("decoders");
+        java.util.List<Decoder> list = new java.util.ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+          list.add(read(items.get(i), f.at("decoders") + "[" + i + "]"));
+        }
+        return new DecoderSequence(list);
+      }
       default:
         throw f.unsupported("decoder");
     }
@@ -38,6 +54,14 @@ final class DecoderJson {
       o.put("type", "WordPiece");
       o.put("prefix", w.prefix());
       o.put("cleanup", w.cleanup());
+    } else if (d instanceof MetaspaceDecoder m) {
+      PreTokenizerJson.writeMetaspaceFields(o, m.replacement(), m.prependScheme(), m.split());
+    } else if (d instanceof ByteFallbackDecoder) {
+      o.put("type", "ByteFallback");
+    } else if (d instanceof DecoderSequence s) {
+      o.put("type", "Sequence");
+      var arr = o.putArray("decoders");
+      s.decoders().forEach(x -> arr.add(write(x)));
     } else if (d instanceof ByteLevelDecoder) {
       // HF's ByteLevel decoder ignores these three; written as HF writes them.
       o.put("type", "ByteLevel");

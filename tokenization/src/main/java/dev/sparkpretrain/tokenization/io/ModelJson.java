@@ -8,6 +8,7 @@ import dev.sparkpretrain.tokenization.TokenizerFormatException;
 import dev.sparkpretrain.tokenization.model.TokenModel;
 import dev.sparkpretrain.tokenization.model.Vocabulary;
 import dev.sparkpretrain.tokenization.model.bpe.BpeModel;
+import dev.sparkpretrain.tokenization.model.unigram.UnigramModel;
 import dev.sparkpretrain.tokenization.model.wordpiece.WordPieceModel;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,6 +39,8 @@ final class ModelJson {
       }
       case "BPE":
         return bpe(f, path);
+      case "Unigram":
+        return unigram(f, path);
       default:
         throw f.unsupported("model");
     }
@@ -55,6 +58,26 @@ final class ModelJson {
           f.has("continuing_subword_prefix") ? f.string("continuing_subword_prefix") : null,
           f.has("end_of_word_suffix") ? f.string("end_of_word_suffix") : null, f.bool("fuse_unk", false),
           f.bool("byte_fallback", false), f.bool("ignore_merges", false));
+    } catch (IllegalArgumentException e) {
+      throw new TokenizerFormatException(path, e.getMessage(), e);
+    }
+  }
+
+  /** HF writes the vocab as a list of [piece, score] pairs, in id order. */
+  private static UnigramModel unigram(JsonFields f, String path) {
+    JsonNode arr = f.array("vocab");
+    List<UnigramModel.Piece> pieces = new ArrayList<>(arr.size());
+    for (int i = 0; i < arr.size(); i++) {
+      JsonNode p = arr.get(i);
+      if (!p.isArray() || p.size() != 2 || !p.get(0).isTextual() || !p.get(1).isNumber()) {
+        throw new TokenizerFormatException(f.at("vocab") + "[" + i + "]", "expected [piece, score], got "
+            + JsonFields.describe(p));
+      }
+      pieces.add(new UnigramModel.Piece(p.get(0).textValue(), p.get(1).doubleValue(), UnigramModel.PieceType.NORMAL));
+    }
+    int unk = f.has("unk_id") ? f.integer("unk_id") : -1;
+    try {
+      return new UnigramModel(pieces, unk, f.bool("byte_fallback", false), UnigramModel.Scoring.HF);
     } catch (IllegalArgumentException e) {
       throw new TokenizerFormatException(path, e.getMessage(), e);
     }
@@ -125,6 +148,18 @@ final class ModelJson {
       o.put("continuing_subword_prefix", w.continuingSubwordPrefix());
       o.put("max_input_chars_per_word", w.maxInputCharsPerWord());
       o.set("vocab", vocabNode(w.vocabulary()));
+    } else if (model instanceof UnigramModel u) {
+      o.put("type", "Unigram");
+      if (u.unkId() >= 0) {
+        o.put("unk_id", u.unkId());
+      } else {
+        o.putNull("unk_id");
+      }
+      ArrayNode vocab = o.putArray("vocab");
+      for (UnigramModel.Piece p : u.pieces()) {
+        vocab.addArray().add(p.token()).add(p.score());
+      }
+      o.put("byte_fallback", u.byteFallback());
     } else if (model instanceof BpeModel b) {
       o.put("type", "BPE");
       o.putNull("dropout");

@@ -8,6 +8,10 @@ import dev.sparkpretrain.tokenization.normalize.BertNormalizer;
 import dev.sparkpretrain.tokenization.normalize.Lowercase;
 import dev.sparkpretrain.tokenization.normalize.Normalizer;
 import dev.sparkpretrain.tokenization.normalize.NormalizerSequence;
+import dev.sparkpretrain.tokenization.normalize.Precompiled;
+import dev.sparkpretrain.tokenization.normalize.PrecompiledCharsMap;
+import dev.sparkpretrain.tokenization.normalize.Replace;
+import dev.sparkpretrain.tokenization.normalize.Strip;
 import dev.sparkpretrain.tokenization.normalize.StripAccents;
 import dev.sparkpretrain.tokenization.normalize.UnicodeNormalizer;
 import java.util.ArrayList;
@@ -37,6 +41,29 @@ final class NormalizerJson {
       case "NFKC":
       case "NFKD":
         return new UnicodeNormalizer(UnicodeNormalizer.Form.valueOf(f.type()));
+      case "Precompiled": {
+        if (!f.has("precompiled_charsmap")) {
+          return new NormalizerSequence(List.of()); // HF: no charsmap, nothing to do
+        }
+        byte[] raw;
+        try {
+          raw = java.util.Base64.getDecoder().decode(f.string("precompiled_charsmap"));
+        } catch (IllegalArgumentException e) {
+          throw new TokenizerFormatException(f.at("precompiled_charsmap"), "not base64: " + e.getMessage(), e);
+        }
+        if (raw.length == 0) {
+          return new NormalizerSequence(List.of());
+        }
+        try {
+          return new Precompiled(new PrecompiledCharsMap(raw));
+        } catch (IllegalArgumentException e) {
+          throw new TokenizerFormatException(f.at("precompiled_charsmap"), e.getMessage(), e);
+        }
+      }
+      case "Replace":
+        return new Replace(pattern(f), f.string("content"));
+      case "Strip":
+        return new Strip(f.bool("strip_left", true), f.bool("strip_right", true));
       case "Sequence": {
         JsonNode items = f.array("normalizers");
         List<Normalizer> list = new ArrayList<>();
@@ -48,6 +75,30 @@ final class NormalizerJson {
       default:
         throw f.unsupported("normalizer");
     }
+  }
+
+  /** HF's {@code {"String": "..."}} or {@code {"Regex": "..."}}. */
+  static Replace.Pattern pattern(JsonFields f) {
+    JsonFields p = f.object("pattern");
+    try {
+      if (p.has("String")) {
+        return Replace.Pattern.literal(p.string("String"));
+      }
+      if (p.has("Regex")) {
+        String regex = p.string("Regex");
+        java.util.regex.Pattern.compile(regex);
+        return Replace.Pattern.regex(regex);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new TokenizerFormatException(p.path(), e.getMessage(), e);
+    }
+    throw new TokenizerFormatException(p.path(), "expected {\"String\": ...} or {\"Regex\": ...}");
+  }
+
+  static ObjectNode pattern(Replace.Pattern p) {
+    ObjectNode o = F.objectNode();
+    o.put(p.isRegex() ? "Regex" : "String", p.source());
+    return o;
   }
 
   static JsonNode write(Normalizer n) {
@@ -71,6 +122,17 @@ final class NormalizerJson {
       o.put("type", "StripAccents");
     } else if (n instanceof UnicodeNormalizer u) {
       o.put("type", u.form().name());
+    } else if (n instanceof Precompiled p) {
+      o.put("type", "Precompiled");
+      o.put("precompiled_charsmap", java.util.Base64.getEncoder().encodeToString(p.charsMap().raw()));
+    } else if (n instanceof Replace r) {
+      o.put("type", "Replace");
+      o.set("pattern", pattern(r.pattern()));
+      o.put("content", r.content());
+    } else if (n instanceof Strip st) {
+      o.put("type", "Strip");
+      o.put("strip_left", st.left());
+      o.put("strip_right", st.right());
     } else if (n instanceof NormalizerSequence s) {
       o.put("type", "Sequence");
       var arr = o.putArray("normalizers");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.tokenization.TokenizerFormatException;
 import dev.sparkpretrain.tokenization.pretokenize.BertPreTokenizer;
 import dev.sparkpretrain.tokenization.pretokenize.ByteLevel;
+import dev.sparkpretrain.tokenization.pretokenize.Metaspace;
 import dev.sparkpretrain.tokenization.pretokenize.PreTokenizer;
 import dev.sparkpretrain.tokenization.pretokenize.PreTokenizerSequence;
 import dev.sparkpretrain.tokenization.pretokenize.WhitespaceSplit;
@@ -31,6 +32,8 @@ final class PreTokenizerJson {
       case "ByteLevel":
         return new ByteLevel(f.bool("add_prefix_space", true), f.bool("trim_offsets", true),
             f.bool("use_regex", true));
+      case "Metaspace":
+        return new Metaspace(replacement(f), prependScheme(f), f.bool("split", true));
       case "Sequence": {
         JsonNode items = f.array("pretokenizers");
         List<PreTokenizer> list = new ArrayList<>();
@@ -42,6 +45,39 @@ final class PreTokenizerJson {
       default:
         throw f.unsupported("pre_tokenizer");
     }
+  }
+
+  static char replacement(JsonFields f) {
+    String r = f.string("replacement", "\u2581");
+    if (r.length() != 1) {
+      throw new TokenizerFormatException(f.at("replacement"), "expected one character, got \"" + r + "\"");
+    }
+    return r.charAt(0);
+  }
+
+  /** {@code prepend_scheme}, or the older {@code add_prefix_space} boolean it replaced. */
+  static Metaspace.PrependScheme prependScheme(JsonFields f) {
+    if (f.has("prepend_scheme")) {
+      String s = f.string("prepend_scheme");
+      switch (s) {
+        case "always":
+          return Metaspace.PrependScheme.ALWAYS;
+        case "first":
+          return Metaspace.PrependScheme.FIRST;
+        case "never":
+          return Metaspace.PrependScheme.NEVER;
+        default:
+          throw new TokenizerFormatException(f.at("prepend_scheme"), "expected always, first or never, got " + s);
+      }
+    }
+    return f.bool("add_prefix_space", true) ? Metaspace.PrependScheme.ALWAYS : Metaspace.PrependScheme.NEVER;
+  }
+
+  static void writeMetaspaceFields(ObjectNode o, char replacement, Metaspace.PrependScheme scheme, boolean split) {
+    o.put("type", "Metaspace");
+    o.put("replacement", String.valueOf(replacement));
+    o.put("prepend_scheme", scheme.name().toLowerCase(java.util.Locale.ROOT));
+    o.put("split", split);
   }
 
   static JsonNode write(PreTokenizer p) {
@@ -56,6 +92,8 @@ final class PreTokenizerJson {
       o.put("add_prefix_space", b.addPrefixSpace());
       o.put("trim_offsets", b.trimOffsets());
       o.put("use_regex", b.useRegex());
+    } else if (p instanceof Metaspace m) {
+      writeMetaspaceFields(o, m.replacement(), m.prependScheme(), m.split());
     } else if (p instanceof WhitespaceSplit) {
       o.put("type", "WhitespaceSplit");
     } else if (p instanceof PreTokenizerSequence s) {

@@ -8,6 +8,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.tokenization.AddedToken;
 import dev.sparkpretrain.tokenization.Tokenizer;
 import dev.sparkpretrain.tokenization.TokenizerFormatException;
+import dev.sparkpretrain.tokenization.model.unigram.UnigramModel;
+import dev.sparkpretrain.tokenization.normalize.Normalizer;
+import dev.sparkpretrain.tokenization.normalize.SentencePieceNormalizer;
+import dev.sparkpretrain.tokenization.pretokenize.Metaspace;
+import dev.sparkpretrain.tokenization.pretokenize.PreTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,13 +65,42 @@ public final class TokenizerJson {
     return out;
   }
 
+  /**
+   * HF's added tokens for a SentencePiece model: control and unknown pieces, as special tokens matched in
+   * the raw text. User-defined symbols stay ordinary pieces: as added tokens they would cut the text, and
+   * each cut would get its own '▁' prefix, which SentencePiece never adds.
+   */
+  private static List<AddedToken> sentencePieceAddedTokens(Tokenizer tokenizer, SentencePieceNormalizer spm) {
+    List<AddedToken> out = new ArrayList<>(tokenizer.addedTokens());
+    if (tokenizer.model() instanceof UnigramModel u) {
+      for (int i = 0; i < u.pieces().size(); i++) {
+        UnigramModel.Piece p = u.pieces().get(i);
+        switch (p.type()) {
+          case CONTROL, UNKNOWN -> out.add(new AddedToken(i, p.token(), false, false, false, false, true));
+          default -> { }
+        }
+      }
+    }
+    return out;
+  }
+
   public static String write(Tokenizer tokenizer) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("version", "1.0");
     root.putNull("truncation");
     root.putNull("padding");
+    Normalizer normalizer = tokenizer.normalizer();
+    PreTokenizer preTokenizer = tokenizer.preTokenizer();
+    List<AddedToken> addedTokens = tokenizer.addedTokens();
+    if (normalizer instanceof SentencePieceNormalizer spm && preTokenizer == null) {
+      // A .model tokenizer: written in HF's terms, as HF's own converters write it.
+      normalizer = spm.hfNormalizer();
+      preTokenizer = new Metaspace('\u2581', spm.addDummyPrefix() ? Metaspace.PrependScheme.ALWAYS
+          : Metaspace.PrependScheme.NEVER, true);
+      addedTokens = sentencePieceAddedTokens(tokenizer, spm);
+    }
     ArrayNode added = root.putArray("added_tokens");
-    for (AddedToken t : tokenizer.addedTokens()) {
+    for (AddedToken t : addedTokens) {
       ObjectNode o = added.addObject();
       o.put("id", t.id());
       o.put("content", t.content());
@@ -76,8 +110,8 @@ public final class TokenizerJson {
       o.put("normalized", t.normalized());
       o.put("special", t.special());
     }
-    root.set("normalizer", NormalizerJson.write(tokenizer.normalizer()));
-    root.set("pre_tokenizer", PreTokenizerJson.write(tokenizer.preTokenizer()));
+    root.set("normalizer", NormalizerJson.write(normalizer));
+    root.set("pre_tokenizer", PreTokenizerJson.write(preTokenizer));
     root.set("post_processor", PostProcessorJson.write(tokenizer.postProcessor()));
     root.set("decoder", DecoderJson.write(tokenizer.decoder()));
     root.set("model", ModelJson.write(tokenizer.model()));

@@ -6,8 +6,9 @@ import java.util.Map;
 
 /**
  * A trie over UTF-16 units mapping strings to ids, for longest-prefix matching without allocating
- * substrings. Transitions live in one open-addressing table keyed by (node, char); the root's ASCII
- * children are a direct array because most lookups start there.
+ * substrings. Transitions live in one open-addressing table of longs, each slot packing (node, char) and
+ * the child, so a step costs one memory access; the root's ASCII children are a direct array because most
+ * lookups start there. Node ids stay below 2^24 (16 million), far above any vocabulary's needs.
  */
 public final class CharTrie implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -16,8 +17,10 @@ public final class CharTrie implements Serializable {
   /** Returned by {@link #child} when there is no transition. */
   public static final int NONE = -1;
 
-  private long[] keys;
-  private int[] children;
+  private static final int CHILD_BITS = 24;
+  private static final long CHILD_MASK = (1L << CHILD_BITS) - 1;
+  /** Slot layout: node (24 bits) | char (16 bits) | child (24 bits); 0 is empty (no child is the root). */
+  private long[] slots;
   private int mask;
   private int[] values = new int[64];
   private int nodes = 1;
@@ -26,10 +29,8 @@ public final class CharTrie implements Serializable {
 
   public CharTrie(Map<String, Integer> entries) {
     int cap = Integer.highestOneBit(Math.max(16, entries.size() * 8)) * 2;
-    keys = new long[cap];
-    children = new int[cap];
+    slots = new long[cap];
     mask = cap - 1;
-    Arrays.fill(keys, -1L);
     Arrays.fill(values, -1);
     Arrays.fill(rootAscii, NONE);
     for (Map.Entry<String, Integer> e : entries.entrySet()) {
@@ -43,6 +44,9 @@ public final class CharTrie implements Serializable {
       char c = s.charAt(i);
       int next = child(node, c);
       if (next == NONE) {
+        if (nodes == CHILD_MASK) {
+          throw new IllegalArgumentException("vocabulary too large for a trie of 2^24 nodes");
+        }
         next = nodes++;
         if (next == values.length) {
           int old = values.length;
@@ -61,34 +65,33 @@ public final class CharTrie implements Serializable {
       rootAscii[c] = next;
       return;
     }
-    if ((transitions + 1) * 2 > keys.length) {
+    if ((transitions + 1) * 2 > slots.length) {
       grow();
     }
-    long key = ((long) node << 16) | c;
+    long key = key(node, c);
     int slot = slot(key);
-    while (keys[slot] != -1L) {
+    while (slots[slot] != 0) {
       slot = (slot + 1) & mask;
     }
-    keys[slot] = key;
-    children[slot] = next;
+    slots[slot] = (key << CHILD_BITS) | next;
     transitions++;
   }
 
+  private static long key(int node, char c) {
+    return ((long) node << 16) | c;
+  }
+
   private void grow() {
-    long[] oldKeys = keys;
-    int[] oldChildren = children;
-    keys = new long[oldKeys.length * 2];
-    children = new int[keys.length];
-    mask = keys.length - 1;
-    Arrays.fill(keys, -1L);
-    for (int i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] != -1L) {
-        int slot = slot(oldKeys[i]);
-        while (keys[slot] != -1L) {
+    long[] old = slots;
+    slots = new long[old.length * 2];
+    mask = slots.length - 1;
+    for (long entry : old) {
+      if (entry != 0) {
+        int slot = slot(entry >>> CHILD_BITS);
+        while (slots[slot] != 0) {
           slot = (slot + 1) & mask;
         }
-        keys[slot] = oldKeys[i];
-        children[slot] = oldChildren[i];
+        slots[slot] = entry;
       }
     }
   }
@@ -103,15 +106,15 @@ public final class CharTrie implements Serializable {
     if (node == ROOT && c < 128) {
       return rootAscii[c];
     }
-    long key = ((long) node << 16) | c;
+    long key = key(node, c);
     int slot = slot(key);
     while (true) {
-      long k = keys[slot];
-      if (k == key) {
-        return children[slot];
-      }
-      if (k == -1L) {
+      long entry = slots[slot];
+      if (entry == 0) {
         return NONE;
+      }
+      if ((entry >>> CHILD_BITS) == key) {
+        return (int) (entry & CHILD_MASK);
       }
       slot = (slot + 1) & mask;
     }

@@ -48,6 +48,38 @@ public final class BertNormalizer extends CodePointNormalizer {
     return lowercase;
   }
 
+  /**
+   * The per-code-point loop of {@link CodePointNormalizer}, repeated here so the JIT sees one target for
+   * {@link #map} (the shared loop's call site is megamorphic once several normalizers are loaded) and
+   * ASCII, most of the text, takes a short path.
+   */
+  @Override
+  public NormalizedString normalize(NormalizedString in) {
+    int n = in.length();
+    char[] src = in.buffer();
+    NormalizedString out = new NormalizedString(n + 16);
+    for (int i = 0; i < n; ) {
+      char c = src[i];
+      if (c < 0x80) {
+        if (c >= 0x20 && c != 0x7F) {
+          out.appendUnit(lowercase && c >= 'A' && c <= 'Z' ? (char) (c + 32) : c, in.originalStart(i),
+              in.originalEnd(i));
+        } else if (!cleanText) {
+          out.appendUnit(c, in.originalStart(i), in.originalEnd(i));
+        } else if (c == '\t' || c == '\n' || c == '\r') {
+          out.appendUnit(' ', in.originalStart(i), in.originalEnd(i));
+        }
+        i++;
+        continue;
+      }
+      int cp = in.codePointAt(i);
+      int units = Character.charCount(cp);
+      map(cp, in.originalStart(i), in.originalEnd(i + units - 1), out);
+      i += units;
+    }
+    return out;
+  }
+
   @Override
   void map(int cp, int start, int end, NormalizedString out) {
     if (cp < 0x80) { // ASCII: no CJK, no accents; the common case, kept branch-light

@@ -11,6 +11,25 @@ import dev.sparkpretrain.tokenization.PreTokenizedString;
 public final class BertPreTokenizer implements PreTokenizer {
   private static final long serialVersionUID = 1L;
 
+  private static final byte WORD = 0;
+  private static final byte SPACE = 1;
+  private static final byte PUNCT = 2;
+  /** Class of each ASCII character, so the common case is one table load. */
+  private static final byte[] ASCII = new byte[128];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      ASCII[c] = CharClasses.isWhitespace(c) ? SPACE : CharClasses.isBertPunctuation(c) ? PUNCT : WORD;
+    }
+  }
+
+  private static byte classOf(int cp) {
+    if (cp < 128) {
+      return ASCII[cp];
+    }
+    return CharClasses.isWhitespace(cp) ? SPACE : CharClasses.isBertPunctuation(cp) ? PUNCT : WORD;
+  }
+
   @Override
   public void preTokenize(PreTokenizedString text) {
     text.refine(BertPreTokenizer::split);
@@ -30,12 +49,13 @@ public final class BertPreTokenizer implements PreTokenizer {
         cp = c;
         units = 1;
       }
-      if (CharClasses.isWhitespace(cp)) {
+      byte kind = classOf(cp);
+      if (kind == SPACE) {
         if (wordStart >= 0) {
           sink.split(wordStart, i);
           wordStart = -1;
         }
-      } else if (CharClasses.isBertPunctuation(cp)) {
+      } else if (kind == PUNCT) {
         if (wordStart >= 0) {
           sink.split(wordStart, i);
           wordStart = -1;

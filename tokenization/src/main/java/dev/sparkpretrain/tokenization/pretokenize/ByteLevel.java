@@ -59,6 +59,7 @@ public final class ByteLevel implements PreTokenizer {
   }
 
   static void toBytes(NormalizedString s, int start, int end, NormalizedString out) {
+    out.reserve(4 * (end - start)); // a UTF-16 unit is at most 3 bytes, a surrogate pair 4
     for (int i = start; i < end; ) {
       char c = s.charAt(i);
       int os = s.originalStart(i);

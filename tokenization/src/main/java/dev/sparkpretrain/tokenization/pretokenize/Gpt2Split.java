@@ -76,15 +76,19 @@ final class Gpt2Split {
   private static final int OTHER = 2;
   private static final int SPACE = 3;
 
+  /** Kind of each ASCII character: one table load for most text. */
+  private static final byte[] ASCII = new byte[128];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      ASCII[c] = (byte) ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? LETTER
+          : c >= '0' && c <= '9' ? NUMBER : CharClasses.isWhitespace(c) ? SPACE : OTHER);
+    }
+  }
+
   private static int kind(int cp) {
     if (cp < 0x80) {
-      if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')) {
-        return LETTER;
-      }
-      if (cp >= '0' && cp <= '9') {
-        return NUMBER;
-      }
-      return CharClasses.isWhitespace(cp) ? SPACE : OTHER;
+      return ASCII[cp];
     }
     switch (Character.getType(cp)) {
       case Character.UPPERCASE_LETTER:

@@ -3,7 +3,9 @@ package dev.sparkpretrain.tokenization.model.bpe;
 import dev.sparkpretrain.tokenization.NormalizedString;
 import dev.sparkpretrain.tokenization.model.TokenBuffer;
 import dev.sparkpretrain.tokenization.model.TokenModel;
+import dev.sparkpretrain.tokenization.model.ShortWordTable;
 import dev.sparkpretrain.tokenization.model.Vocabulary;
+import dev.sparkpretrain.tokenization.model.WordCache;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.util.ArrayList;
@@ -11,7 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * HF type {@code BPE}: a word starts as its characters (the first as is, the others with
@@ -25,8 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class BpeModel implements TokenModel {
   private static final long serialVersionUID = 1L;
-  /** HF's default cache capacity; beyond it words are simply not cached. */
-  private static final int CACHE_CAPACITY = 10_000;
+  /** Slots of the word cache (HF caches 10,000 words); a direct-mapped cache wants some slack. */
+  private static final int CACHE_SLOTS = 1 << 15;
   /** Longer words are not cached: they are rare and would pin memory. */
   private static final int CACHE_MAX_WORD = 64;
 
@@ -42,7 +43,8 @@ public final class BpeModel implements TokenModel {
   private final int unkId;
   /** Id of each single-unit character token (no prefix/suffix involved), or -1; covers byte-level alphabets. */
   private final int[] charIds = new int[0x800];
-  private transient ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
+  private final ShortWordTable shortTokens;
+  private transient WordCache cache = new WordCache(CACHE_SLOTS, CACHE_MAX_WORD);
 
   /**
    * @param merges pairs of token strings in rank order
@@ -83,6 +85,34 @@ public final class BpeModel implements TokenModel {
     for (char c = 0; c < charIds.length; c++) {
       charIds[c] = vocabulary.id(String.valueOf(c));
     }
+    shortTokens = buildShortTokens();
+  }
+
+  /** Vocabulary entries of up to 14 characters that merging turns back into themselves. */
+  private ShortWordTable buildShortTokens() {
+    ShortWordTable table = new ShortWordTable(vocabulary.size());
+    if (!continuingSubwordPrefix.isEmpty() || !endOfWordSuffix.isEmpty()) {
+      return table; // words and tokens are spelled differently there; leave it empty
+    }
+    TokenBuffer out = new TokenBuffer(8);
+    for (int id = 0; id < vocabulary.idLimit(); id++) {
+      String token = vocabulary.token(id);
+      if (token == null || token.isEmpty()) {
+        continue;
+      }
+      char[] chars = token.toCharArray();
+      if (!ShortWordTable.fits(chars, 0, chars.length)) {
+        continue;
+      }
+      NormalizedString word = NormalizedString.of(token, 0, token.length());
+      out.truncate(0);
+      merge(word, 0, word.length(), out);
+      if (out.size() == 1 && out.id(0) == id) {
+        table.put(ShortWordTable.pack(chars, 0, chars.length, false),
+            ShortWordTable.pack(chars, 0, chars.length, true), id);
+      }
+    }
+    return table;
   }
 
   public List<String[]> merges() {
@@ -120,7 +150,7 @@ public final class BpeModel implements TokenModel {
 
   private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
     in.defaultReadObject();
-    cache = new ConcurrentHashMap<>();
+    cache = new WordCache(CACHE_SLOTS, CACHE_MAX_WORD);
   }
 
   @Override
@@ -128,43 +158,33 @@ public final class BpeModel implements TokenModel {
     if (start >= end) {
       return;
     }
-    boolean cacheable = end - start <= CACHE_MAX_WORD;
-    String key = null;
+    char[] chars = text.buffer();
+    if (ShortWordTable.fits(chars, start, end)) {
+      int id = shortTokens.get(ShortWordTable.pack(chars, start, end, false),
+          ShortWordTable.pack(chars, start, end, true));
+      if (id >= 0) {
+        out.add(id, start, end);
+        return;
+      }
+    }
+    boolean cacheable = cache.accepts(end - start);
+    int hash = 0;
     if (cacheable) {
-      key = new String(text.buffer(), start, end - start);
-      int[] hit = cache.get(key);
-      if (hit != null) {
-        for (int i = 0, pos = start; i < hit.length; i += 2) {
-          out.add(hit[i], pos, pos + hit[i + 1]);
-          pos += hit[i + 1];
-        }
+      hash = WordCache.hash(chars, start, end);
+      if (cache.appendIfPresent(chars, start, end, hash, out)) {
         return;
       }
     }
     int mark = out.size();
-    if (ignoreMerges) {
-      int id = vocabulary.id(key != null ? key : text.substring(start, end));
-      if (id >= 0) {
-        out.add(id, start, end);
-        remember(key, out, mark);
-        return;
-      }
+    int whole = ignoreMerges ? vocabulary.id(text.substring(start, end)) : -1;
+    if (whole >= 0) {
+      out.add(whole, start, end);
+    } else {
+      merge(text, start, end, out);
     }
-    merge(text, start, end, out);
-    remember(key, out, mark);
-  }
-
-  private void remember(String key, TokenBuffer out, int mark) {
-    if (key == null || cache.size() >= CACHE_CAPACITY) {
-      return;
+    if (cacheable) {
+      cache.put(chars, start, end, hash, out, mark);
     }
-    int n = out.size() - mark;
-    int[] entry = new int[2 * n];
-    for (int i = 0; i < n; i++) {
-      entry[2 * i] = out.id(mark + i);
-      entry[2 * i + 1] = out.end(mark + i) - out.start(mark + i);
-    }
-    cache.putIfAbsent(key, entry);
   }
 
   /** Initial symbols, then merges by rank; emits the surviving symbols. */
@@ -176,6 +196,10 @@ public final class BpeModel implements TokenModel {
     int[] ends = new int[cap];
     int n = initialSymbols(text, start, end, ids, starts, ends);
     if (n == 0) {
+      return;
+    }
+    if (n <= SMALL_WORD) {
+      mergeSmall(ids, starts, ends, n, out);
       return;
     }
     int[] prev = new int[n];
@@ -226,6 +250,51 @@ public final class BpeModel implements TokenModel {
       }
     }
     for (int i = 0; i >= 0; i = next[i]) {
+      out.add(ids[i], starts[i], ends[i]);
+    }
+  }
+
+  /** Below this many symbols a quadratic scan beats the heap: no allocation, all in a few cache lines. */
+  private static final int SMALL_WORD = 48;
+
+  /**
+   * The same merge order as the heap (lowest rank, then leftmost) by scanning the pair ranks each round;
+   * ends[i] alone delimits symbol i since symbols are contiguous.
+   */
+  private void mergeSmall(int[] ids, int[] starts, int[] ends, int n, TokenBuffer out) {
+    long[] pairs = new long[n];
+    for (int i = 0; i + 1 < n; i++) {
+      pairs[i] = mergeTable.get(ids[i], ids[i + 1]);
+    }
+    while (n > 1) {
+      int best = -1;
+      long bestRank = Long.MAX_VALUE;
+      for (int i = 0; i + 1 < n; i++) {
+        long m = pairs[i];
+        if (m != MergeTable.ABSENT && (m >>> 32) < bestRank) {
+          bestRank = m >>> 32;
+          best = i;
+        }
+      }
+      if (best < 0) {
+        break;
+      }
+      ids[best] = (int) pairs[best];
+      ends[best] = ends[best + 1];
+      int tail = n - best - 2;
+      System.arraycopy(ids, best + 2, ids, best + 1, tail);
+      System.arraycopy(starts, best + 2, starts, best + 1, tail);
+      System.arraycopy(ends, best + 2, ends, best + 1, tail);
+      System.arraycopy(pairs, best + 2, pairs, best + 1, tail);
+      n--;
+      if (best > 0) {
+        pairs[best - 1] = mergeTable.get(ids[best - 1], ids[best]);
+      }
+      if (best + 1 < n) {
+        pairs[best] = mergeTable.get(ids[best], ids[best + 1]);
+      }
+    }
+    for (int i = 0; i < n; i++) {
       out.add(ids[i], starts[i], ends[i]);
     }
   }

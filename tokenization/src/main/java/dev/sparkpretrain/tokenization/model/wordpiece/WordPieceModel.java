@@ -2,6 +2,7 @@ package dev.sparkpretrain.tokenization.model.wordpiece;
 
 import dev.sparkpretrain.tokenization.NormalizedString;
 import dev.sparkpretrain.tokenization.model.CharTrie;
+import dev.sparkpretrain.tokenization.model.ShortWordTable;
 import dev.sparkpretrain.tokenization.model.TokenBuffer;
 import dev.sparkpretrain.tokenization.model.TokenModel;
 import dev.sparkpretrain.tokenization.model.Vocabulary;
@@ -25,6 +26,8 @@ public final class WordPieceModel implements TokenModel {
   private final int unkId;
   private final CharTrie trie;
   private final int continuationNode;
+  /** Whole words that are vocabulary entries: greedy longest-match would return them in one piece. */
+  private final ShortWordTable wholeWords;
 
   public WordPieceModel(Vocabulary vocabulary, String unkToken, String continuingSubwordPrefix,
                         int maxInputCharsPerWord) {
@@ -41,6 +44,13 @@ public final class WordPieceModel implements TokenModel {
     }
     this.trie = new CharTrie(vocabulary.asOrderedMap());
     this.continuationNode = trie.walk(CharTrie.ROOT, continuingSubwordPrefix);
+    this.wholeWords = new ShortWordTable(vocabulary.size());
+    vocabulary.asOrderedMap().forEach((token, id) -> {
+      char[] c = token.toCharArray();
+      if (ShortWordTable.fits(c, 0, c.length)) {
+        wholeWords.put(ShortWordTable.pack(c, 0, c.length, false), ShortWordTable.pack(c, 0, c.length, true), id);
+      }
+    });
   }
 
   /** BERT's settings: {@code [UNK]}, {@code ##}, 100 characters. */
@@ -72,6 +82,14 @@ public final class WordPieceModel implements TokenModel {
         && Character.codePointCount(chars, start, end - start) > maxInputCharsPerWord) {
       out.add(unkId, start, end);
       return;
+    }
+    if (ShortWordTable.fits(chars, start, end)) {
+      int id = wholeWords.get(ShortWordTable.pack(chars, start, end, false),
+          ShortWordTable.pack(chars, start, end, true));
+      if (id >= 0) {
+        out.add(id, start, end);
+        return;
+      }
     }
     int mark = out.size();
     int pos = start;
