@@ -24,7 +24,8 @@ public record TrainerConfig(
     @JsonProperty("max_grad_norm") Double maxGradNorm,
     @JsonProperty("checkpoint_every") Integer checkpointEvery,
     @JsonProperty("keep_checkpoints") Integer keepCheckpoints,
-    Precision precision)
+    Precision precision,
+    @JsonProperty("loss_scale_window") Integer lossScaleWindow)
     implements Serializable {
 
   public enum Decay {
@@ -56,6 +57,7 @@ public record TrainerConfig(
     checkpointEvery = checkpointEvery == null ? 1000 : checkpointEvery;
     keepCheckpoints = keepCheckpoints == null ? 3 : keepCheckpoints;
     precision = precision == null ? Precision.FP32 : precision;
+    lossScaleWindow = lossScaleWindow == null ? 1000 : lossScaleWindow; // Megatron-LM's loss_scale_window
     ConfigException.require(workers >= 1, "trainer.workers", ">= 1", workers);
     ConfigException.require(microBatchSize >= 1, "trainer.micro_batch_size", ">= 1", microBatchSize);
     ConfigException.require(gradientAccumulation >= 1, "trainer.gradient_accumulation", ">= 1", gradientAccumulation);
@@ -71,22 +73,29 @@ public record TrainerConfig(
     ConfigException.require(maxGradNorm >= 0, "trainer.max_grad_norm", ">= 0 (0 = no clipping)", maxGradNorm);
     ConfigException.require(checkpointEvery >= 1, "trainer.checkpoint_every", ">= 1", checkpointEvery);
     ConfigException.require(keepCheckpoints >= 1, "trainer.keep_checkpoints", ">= 1", keepCheckpoints);
+    ConfigException.require(lossScaleWindow >= 1, "trainer.loss_scale_window", ">= 1", lossScaleWindow);
   }
 
   public static TrainerConfig defaults() {
     return new TrainerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null);
+        null, null);
   }
 
   public TrainerConfig withWorkers(int n) {
     return new TrainerConfig(n, microBatchSize, gradientAccumulation, averagingFrequency, maxSteps, learningRate,
         warmupSteps, decay, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, checkpointEvery,
-        keepCheckpoints, precision);
+        keepCheckpoints, precision, lossScaleWindow);
   }
 
   public TrainerConfig withMaxSteps(int n) {
     return new TrainerConfig(workers, microBatchSize, gradientAccumulation, averagingFrequency, n, learningRate,
         warmupSteps, decay, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, checkpointEvery,
-        keepCheckpoints, precision);
+        keepCheckpoints, precision, lossScaleWindow);
+  }
+
+  public TrainerConfig withPrecision(Precision p) {
+    return new TrainerConfig(workers, microBatchSize, gradientAccumulation, averagingFrequency, maxSteps, learningRate,
+        warmupSteps, decay, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, checkpointEvery,
+        keepCheckpoints, p, lossScaleWindow);
   }
 }

@@ -8,9 +8,12 @@ import java.util.SplittableRandom;
 /**
  * BERT examples from one document, as google-research/bert's {@code create_instances_from_document}: sentences
  * are gathered into a chunk up to a target length (shorter with {@code short_seq_prob}), split at a random
- * sentence boundary into A and B; half the time (always when the chunk has one sentence) B is replaced by text
+ * sentence boundary into A and B; half the time B is replaced by text
  * from a random other document and the unused sentences are put back. The pair is truncated to fit, wrapped in
  * [CLS] A [SEP] B [SEP] and masked by {@link MaskedLm}.
+ *
+ * <p>One deliberate difference: the next-sentence label is a fair coin (see the comment in {@link #create}),
+ * so the random share is 50% whatever the paragraph lengths.
  */
 public final class BertExamples {
   private BertExamples() {}
@@ -36,38 +39,63 @@ public final class BertExamples {
       currentLength += sentences.get(i).length;
       if (i == sentences.size() - 1 || currentLength >= targetSeqLength) {
         if (!chunk.isEmpty()) {
+          // The label is a fair coin. google-research/bert forces a random B whenever the chunk has one segment,
+          // which pushes the random share well above one half on corpora of short paragraphs; here an actual
+          // next is still made: from the document's next sentence, or else by cutting the one sentence in two.
+          boolean randomNext = rng.nextDouble() < 0.5;
+          boolean splitSentence = false;
+          if (!randomNext && chunk.size() == 1) {
+            if (i + 1 < sentences.size()) {
+              chunk.add(++i);
+            } else if (sentences.get(chunk.get(0)).length >= 2) {
+              splitSentence = true;
+            } else {
+              randomNext = true; // a one-token document: nothing to pair it with
+            }
+          }
           int aEnd = 1;
           if (chunk.size() >= 2) {
             aEnd = 1 + rng.nextInt(chunk.size() - 1); // randint(1, len(chunk) - 1)
           }
           IntList a = new IntList();
           BoolList aStarts = new BoolList();
-          for (int j = 0; j < aEnd; j++) {
-            a.addAll(sentences.get(chunk.get(j)));
-            aStarts.addAll(starts.get(chunk.get(j)));
-          }
           IntList b = new IntList();
           BoolList bStarts = new BoolList();
           int label;
-          if (chunk.size() == 1 || rng.nextDouble() < 0.5) {
-            label = 1;
-            int targetBLength = targetSeqLength - a.size();
-            TokenizedDocument random = pool.draw(doc.key(), rng);
-            int randomStart = rng.nextInt(random.sentences().size());
-            for (int j = randomStart; j < random.sentences().size(); j++) {
-              b.addAll(random.sentences().get(j));
-              bStarts.addAll(random.wordStarts().get(j));
-              if (b.size() >= targetBLength) {
-                break;
-              }
-            }
-            // The sentences after A were not used: put them back for the next chunk.
-            i -= chunk.size() - aEnd;
-          } else {
+          if (splitSentence) {
             label = 0;
-            for (int j = aEnd; j < chunk.size(); j++) {
-              b.addAll(sentences.get(chunk.get(j)));
-              bStarts.addAll(starts.get(chunk.get(j)));
+            int[] only = sentences.get(chunk.get(0));
+            boolean[] onlyStarts = starts.get(chunk.get(0));
+            int cut = 1 + rng.nextInt(only.length - 1);
+            a.addAll(java.util.Arrays.copyOfRange(only, 0, cut));
+            aStarts.addAll(java.util.Arrays.copyOfRange(onlyStarts, 0, cut));
+            b.addAll(java.util.Arrays.copyOfRange(only, cut, only.length));
+            bStarts.addAll(java.util.Arrays.copyOfRange(onlyStarts, cut, only.length));
+          } else {
+            for (int j = 0; j < aEnd; j++) {
+              a.addAll(sentences.get(chunk.get(j)));
+              aStarts.addAll(starts.get(chunk.get(j)));
+            }
+            if (randomNext) {
+              label = 1;
+              int targetBLength = targetSeqLength - a.size();
+              TokenizedDocument random = pool.draw(doc.key(), rng);
+              int randomStart = rng.nextInt(random.sentences().size());
+              for (int j = randomStart; j < random.sentences().size(); j++) {
+                b.addAll(random.sentences().get(j));
+                bStarts.addAll(random.wordStarts().get(j));
+                if (b.size() >= targetBLength) {
+                  break;
+                }
+              }
+              // The sentences after A were not used: put them back for the next chunk.
+              i -= chunk.size() - aEnd;
+            } else {
+              label = 0;
+              for (int j = aEnd; j < chunk.size(); j++) {
+                b.addAll(sentences.get(chunk.get(j)));
+                bStarts.addAll(starts.get(chunk.get(j)));
+              }
             }
           }
           truncatePair(a, aStarts, b, bStarts, maxNumTokens, rng);

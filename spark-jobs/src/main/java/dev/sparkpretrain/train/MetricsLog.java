@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.Path;
 public final class MetricsLog implements Closeable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final OutputStream out;
+  private boolean closed;
 
   public MetricsLog(Configuration hadoop, String path, boolean append) throws IOException {
     Path p = new Path(path);
@@ -44,6 +45,9 @@ public final class MetricsLog implements Closeable {
 
   @Override
   public void close() throws IOException {
-    out.close();
+    if (!closed) {
+      closed = true;
+      out.close();
+    }
   }
 }

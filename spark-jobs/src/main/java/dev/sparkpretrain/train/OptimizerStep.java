@@ -2,6 +2,7 @@ package dev.sparkpretrain.train;
 
 import java.io.Serializable;
 import java.util.List;
+import dev.sparkpretrain.model.layers.SoftmaxCrossEntropy;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -34,6 +35,17 @@ public final class OptimizerStep implements Serializable {
    * When the loss or gradient is not finite, parameters are left untouched and {@code finite} is false.
    */
   public Result step(ComputationGraph graph, List<MultiDataSet> microBatches, int epoch) {
+    return step(graph, microBatches, epoch, 1.0);
+  }
+
+  /**
+   * As {@link #step(ComputationGraph, List, int)} with the loss multiplied by {@code lossScale} during backward
+   * (the output layers scale the gradient they start backprop with) and the summed gradient divided by it again
+   * before clipping and the update. An overflow (inf/NaN gradient) skips the step: parameters, optimizer state and
+   * the iteration counter are left as they were.
+   */
+  public Result step(ComputationGraph graph, List<MultiDataSet> microBatches, int epoch, double lossScale) {
+    setLossScale(graph, lossScale);
     INDArray sum = null;
     double lossSum = 0;
     long examples = 0;
@@ -53,6 +65,10 @@ public final class OptimizerStep implements Serializable {
       }
     }
     graph.clearLayerMaskArrays();
+    setLossScale(graph, 1.0);
+    if (lossScale != 1.0) {
+      sum.divi(lossScale);
+    }
     double loss = lossSum / microBatches.size();
     // Norm of the mean gradient (what the updater will see after dividing by the batch size).
     double gradNorm = sum.norm2Number().doubleValue() / examples;
@@ -71,6 +87,14 @@ public final class OptimizerStep implements Serializable {
     graph.getConfiguration().setIterationCount(iteration + 1);
     graph.getConfiguration().setEpochCount(epoch);
     return new Result(loss, gradNorm, examples, true);
+  }
+
+  private static void setLossScale(ComputationGraph graph, double scale) {
+    for (Layer layer : graph.getLayers()) {
+      if (layer instanceof SoftmaxCrossEntropy.Impl out) {
+        out.setGradientScale(scale);
+      }
+    }
   }
 
   /** The learning rate the graph's updater applies at {@code iteration} (for metrics). */

@@ -48,9 +48,25 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     this.objective = objective;
   }
 
-  /** One optimizer step's metrics (means over workers). */
+  /**
+   * One optimizer step's metrics (means over workers). {@code lossScale} is NaN without loss scaling;
+   * {@code syncFraction} is the share of the round's wall time not spent in the slowest worker's optimizer steps
+   * (broadcast, task scheduling, parameter transfer and averaging).
+   */
   public record StepMetrics(int step, double loss, double gradNorm, double learningRate, double tokensPerSecond,
-      long tokens, double roundSeconds) {}
+      long tokens, double roundSeconds, double lossScale, double syncFraction) {}
+
+  private LossScaler scaler;
+
+  /** Turns on dynamic loss scaling (mixed precision), starting from {@code scaler}'s state. */
+  public void lossScaler(LossScaler scaler) {
+    this.scaler = scaler;
+  }
+
+  /** The loss scaler's state after the last round (null without loss scaling), for checkpoints. */
+  public LossScaler lossScaler() {
+    return scaler;
+  }
 
   /** Called after each round with the step metrics of that round and the averaged graph. */
   public interface RoundListener {
@@ -109,7 +125,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       sc.setJobGroup("train-round-" + round,
           String.format(java.util.Locale.ROOT, "train: round %d, steps %d-%d", round, step + 1, step + steps), false);
       RoundTask<E> task = new RoundTask<>(objective, conf, bParams, bState, step, steps, config.microBatchSize(),
-          config.gradientAccumulation(), config.maxGradNorm(), seed);
+          config.gradientAccumulation(), config.maxGradNorm(), seed, scaler);
       WorkerResult sum = data.mapPartitionsWithIndex(task, true).treeReduce(WorkerResult::add);
       bParams.destroy();
       bState.destroy();
@@ -123,11 +139,16 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       for (long t : sum.tokens) {
         roundTokens += t;
       }
+      if (scaler != null) {
+        scaler = sum.scaler;
+      }
+      double sync = Math.max(0, seconds - sum.computeSeconds) / seconds;
       List<StepMetrics> metrics = new ArrayList<>();
       for (int i = 0; i < steps; i++) {
         int s = step + i + 1;
         metrics.add(new StepMetrics(s, sum.lossSum[i] / n, sum.gradNormSum[i] / n,
-            OptimizerStep.learningRate(graph, s - 1, 0), roundTokens / seconds, sum.tokens[i], seconds));
+            OptimizerStep.learningRate(graph, s - 1, 0), roundTokens / seconds, sum.tokens[i], seconds,
+            scaler == null ? Double.NaN : sum.lossScaleSum[i] / n, sync));
       }
       if (!sum.finite) {
         throw new NonFiniteLossException("loss or gradient became NaN/inf in steps " + (step + 1) + "-"
@@ -164,10 +185,11 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     private final int accumulation;
     private final double maxGradNorm;
     private final long seed;
+    private final LossScaler scaler;
 
     RoundTask(TrainingObjective<E> objective, Broadcast<String> conf, Broadcast<float[]> params,
         Broadcast<float[]> state, int startStep, int steps, int microBatch, int accumulation, double maxGradNorm,
-        long seed) {
+        long seed, LossScaler scaler) {
       this.objective = objective;
       this.conf = conf;
       this.params = params;
@@ -178,6 +200,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       this.accumulation = accumulation;
       this.maxGradNorm = maxGradNorm;
       this.seed = seed;
+      this.scaler = scaler;
     }
 
     @Override
@@ -185,6 +208,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       if (!it.hasNext()) {
         return Collections.emptyIterator();
       }
+      GpuBinding.bindTaskGpu();
       List<E> examples = it.next();
       String json = conf.value();
       ComputationGraph g = ExecutorModels.borrow(json);
@@ -196,6 +220,9 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         WorkerResult result = new WorkerResult(null, null, steps);
         DataCursor<E> cursor = new DataCursor<>(examples, seed, (long) startStep * accumulation * microBatch);
         OptimizerStep optimizer = new OptimizerStep(maxGradNorm);
+        LossScaler sc = scaler;
+        long skipped = 0;
+        long t0 = System.nanoTime();
         for (int s = 0; s < steps; s++) {
           // Dropout draws from ND4J's per-thread generator: reseeding it from (seed, step, worker) makes every step
           // reproducible, so a resumed run retraces an uninterrupted one without saving generator state.
@@ -208,21 +235,32 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
             tokens += objective.tokens(batch);
             micro.add(batch);
           }
-          OptimizerStep.Result r = optimizer.step(g, objective.microBatches(micro), epoch);
+          double scale = sc == null ? 1.0 : sc.scale();
+          OptimizerStep.Result r = optimizer.step(g, objective.microBatches(micro), epoch, scale);
           result.lossSum[s] = r.loss();
           result.gradNormSum[s] = r.gradNorm();
           result.tokens[s] = tokens;
-          if (!r.finite()) {
+          result.lossScaleSum[s] = scale;
+          if (sc != null) {
+            // Overflow under loss scaling: the step was skipped; halve the scale and go on (Megatron/DeepSpeed).
+            skipped += r.finite() ? 0 : 1;
+            sc = sc.next(!r.finite());
+          } else if (!r.finite()) {
             result.finite = false;
             break;
           }
         }
+        double computeSeconds = (System.nanoTime() - t0) / 1e9;
         WorkerResult out = new WorkerResult(g.params().data().asFloat(),
             g.getUpdater().getStateViewArray().data().asFloat(), steps);
         System.arraycopy(result.lossSum, 0, out.lossSum, 0, steps);
         System.arraycopy(result.gradNormSum, 0, out.gradNormSum, 0, steps);
         System.arraycopy(result.tokens, 0, out.tokens, 0, steps);
+        System.arraycopy(result.lossScaleSum, 0, out.lossScaleSum, 0, steps);
         out.finite = result.finite;
+        out.skippedSteps = skipped;
+        out.scaler = sc;
+        out.computeSeconds = computeSeconds;
         return Collections.singletonList(out).iterator();
       } finally {
         ExecutorModels.giveBack(json, g);

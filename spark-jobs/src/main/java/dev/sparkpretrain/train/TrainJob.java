@@ -107,6 +107,7 @@ public final class TrainJob {
 
     Checkpoints checkpoints = new Checkpoints(hadoop, runDir + "/checkpoints", tc.keepCheckpoints());
     ComputationGraph graph;
+    ObjectNode loadedState = null;
     int startStep = 0;
     Optional<Path> newest = resume ? checkpoints.newest() : Optional.empty();
     if (resume && newest.isEmpty()) {
@@ -120,6 +121,7 @@ public final class TrainJob {
             + ckptFingerprint + ", the shards use " + fingerprint);
       }
       graph = loaded.graph();
+      loadedState = loaded.state();
       startStep = loaded.state().path("step").asInt();
       console.printf(Locale.ROOT, "resume: from %s (step %d)%n", newest.get(), startStep);
     } else {
@@ -139,6 +141,21 @@ public final class TrainJob {
 
     BertTrainingObjective objective = new BertTrainingObjective(seqLength, maxPredictions);
     ParameterAveragingTrainer<BertExample> trainer = new ParameterAveragingTrainer<>(tc, config.seed(), objective);
+    if (tc.precision() != TrainerConfig.Precision.FP32) {
+      // The CPU backend's half-precision kernels are unusable (slow, NaN): compute stays FP32 on every backend for
+      // now; fp16 turns on dynamic loss scaling so runs keep their semantics when the low-precision copy lands.
+      console.println("train: precision " + tc.precision().name().toLowerCase(Locale.ROOT)
+          + ": FP32 master weights and FP32 compute (no low-precision compute copy yet)"
+          + (tc.precision() == TrainerConfig.Precision.FP16 ? "; dynamic loss scaling on" : ""));
+    }
+    if (tc.precision() == TrainerConfig.Precision.FP16) {
+      LossScaler scaler = LossScaler.initial(tc.lossScaleWindow());
+      if (newest.isPresent() && loadedState != null && loadedState.has("loss_scale")) {
+        scaler = new LossScaler(loadedState.get("loss_scale").asDouble(),
+            loadedState.path("loss_scale_clean_steps").asInt(), tc.lossScaleWindow(), 1.0);
+      }
+      trainer.lossScaler(scaler);
+    }
     JavaRDD<java.util.List<BertExample>> data = trainer.workerData(spark.read().parquet(shards + "/train"));
 
     console.printf(Locale.ROOT, "train: %s, %,d parameters, %d workers x %d micro-batches of %d, %d steps%n",
@@ -159,6 +176,10 @@ public final class TrainJob {
           rec.put("grad_norm", m.gradNorm());
           rec.put("tokens_per_s", m.tokensPerSecond());
           rec.put("tokens", m.tokens());
+          rec.put("sync_fraction", m.syncFraction());
+          if (!Double.isNaN(m.lossScale())) {
+            rec.put("loss_scale", m.lossScale());
+          }
           metrics.write(rec);
           if (Double.isNaN(firstLast[0])) {
             firstLast[0] = m.loss();
@@ -172,11 +193,19 @@ public final class TrainJob {
         }
         boolean crossed = (last.step() / checkpointEvery) > ((last.step() - steps.size()) / checkpointEvery);
         if (crossed || last.step() >= maxSteps) {
-          lastCheckpoint[0] = checkpoints.write(g, state(config, last.step(), fingerprint, vocabSize, tc), last.step())
-              .toString();
+          ObjectNode st = state(config, last.step(), fingerprint, vocabSize, tc);
+          LossScaler scaler = trainer.lossScaler();
+          if (scaler != null) {
+            st.put("loss_scale", scaler.scale());
+            st.put("loss_scale_clean_steps", scaler.cleanSteps());
+          }
+          lastCheckpoint[0] = checkpoints.write(g, st, last.step()).toString();
         }
       });
       data.unpersist(false);
+      metrics.close();
+      TrainingReport.fromMetrics(hadoop, runDir, "spark-pretrain: " + config.model().preset() + ", " + end
+          + " steps");
       Map<String, Object> evaluation = evaluate(spark, trainer, graph, shards + "/validation", tc.microBatchSize());
       return new Summary(end, firstLast[0], firstLast[1], evaluation, lastCheckpoint[0], graph);
     }

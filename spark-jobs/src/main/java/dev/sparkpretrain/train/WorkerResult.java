@@ -12,8 +12,12 @@ final class WorkerResult implements Serializable {
   final double[] lossSum;     // per step of the round
   final double[] gradNormSum; // per step
   final long[] tokens;        // per step
+  final double[] lossScaleSum; // per step, the loss scale used (1 without loss scaling)
   final int workers;
   boolean finite;
+  long skippedSteps;          // overflowed steps, skipped (loss scaling)
+  LossScaler scaler;          // the most cautious (smallest scale) of the workers' scalers at the end
+  double computeSeconds;      // the slowest worker's time inside its optimizer steps
 
   WorkerResult(float[] params, float[] updaterState, int steps) {
     this.params = params;
@@ -21,17 +25,19 @@ final class WorkerResult implements Serializable {
     this.lossSum = new double[steps];
     this.gradNormSum = new double[steps];
     this.tokens = new long[steps];
+    this.lossScaleSum = new double[steps];
     this.workers = 1;
     this.finite = true;
   }
 
   private WorkerResult(float[] params, float[] updaterState, double[] lossSum, double[] gradNormSum, long[] tokens,
-      int workers, boolean finite) {
+      double[] lossScaleSum, int workers, boolean finite) {
     this.params = params;
     this.updaterState = updaterState;
     this.lossSum = lossSum;
     this.gradNormSum = gradNormSum;
     this.tokens = tokens;
+    this.lossScaleSum = lossScaleSum;
     this.workers = workers;
     this.finite = finite;
   }
@@ -48,8 +54,13 @@ final class WorkerResult implements Serializable {
       lossSum[i] += o.lossSum[i];
       gradNormSum[i] += o.gradNormSum[i];
       tokens[i] += o.tokens[i];
+      lossScaleSum[i] += o.lossScaleSum[i];
     }
-    return new WorkerResult(params, updaterState, lossSum, gradNormSum, tokens, workers + o.workers,
-        finite && o.finite);
+    WorkerResult r = new WorkerResult(params, updaterState, lossSum, gradNormSum, tokens, lossScaleSum,
+        workers + o.workers, finite && o.finite);
+    r.skippedSteps = skippedSteps + o.skippedSteps;
+    r.scaler = scaler == null ? o.scaler : o.scaler == null || scaler.scale() <= o.scaler.scale() ? scaler : o.scaler;
+    r.computeSeconds = Math.max(computeSeconds, o.computeSeconds);
+    return r;
   }
 }

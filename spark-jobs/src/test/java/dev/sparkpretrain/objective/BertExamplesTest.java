@@ -68,9 +68,27 @@ class BertExamplesTest {
       }
     }
     assertTrue(count > 300, "several examples per long document, got " + count);
+  }
+
+  @Test
+  void nextSentenceLabelIsRandomHalfTheTimeOverManyTokens() {
+    long seed = 77;
+    System.out.println("BertExamplesTest NSP seed " + seed);
+    List<TokenizedDocument> docs = corpus(6000, new SplittableRandom(seed));
+    RandomNextPool pool = new RandomNextPool(docs);
+    long tokens = 0;
+    long count = 0;
+    long randomNext = 0;
+    for (TokenizedDocument d : docs) {
+      tokens += d.tokenCount();
+      for (BertExample e : BertExamples.create(d, 0, pool, config(64), VOCAB, new SplittableRandom(d.key()))) {
+        count++;
+        randomNext += e.nextSentenceLabel();
+      }
+    }
+    assertTrue(tokens > 100_000, "tokens " + tokens);
     double share = (double) randomNext / count;
-    // Random B whenever the chunk has one sentence, else half the time: above one half.
-    assertTrue(share > 0.45 && share < 0.8, "random-next share " + share);
+    assertEquals(0.5, share, 0.01, "random-next share over " + count + " examples");
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.sparkpretrain.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkpretrain.config.TrainerConfig;
@@ -13,6 +15,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** The Spark trainer against the single-process arithmetic, on a real local[2] session. */
 class ParameterAveragingTrainerTest {
@@ -57,6 +60,60 @@ class ParameterAveragingTrainerTest {
       step.step(g, TrainerFixtures.objective().microBatches(micro), epoch);
     }
     return g;
+  }
+
+  @Test
+  void injectedOverflowsSkipStepsHalveTheScaleAndKeepTheWeights() throws Exception {
+    TrainerConfig t = TrainerFixtures.trainer(2, 4, 2, 3, 3);
+    ParameterAveragingTrainer<BertExample> trainer = new ParameterAveragingTrainer<>(t, 11,
+        TrainerFixtures.objective());
+    // 2^140 overflows float32 for any gradient element above 2^-12: every step of the round overflows.
+    trainer.lossScaler(new LossScaler(Math.pow(2, 140), 0, 1000, 1.0));
+    ComputationGraph g = TrainerFixtures.graph(t, 42);
+    INDArray before = g.params().dup();
+    List<ParameterAveragingTrainer.StepMetrics> seen = new ArrayList<>();
+    trainer.fit(sc, sc.parallelize(List.of(data, data), 2), g, 0, (steps, graph) -> seen.addAll(steps));
+    assertEquals(0.0, before.sub(g.params()).amaxNumber().doubleValue(), "skipped steps change no weight");
+    assertEquals(Math.pow(2, 137), trainer.lossScaler().scale(), "halved once per overflowed step");
+    assertEquals(List.of(Math.pow(2, 140), Math.pow(2, 139), Math.pow(2, 138)),
+        seen.stream().map(ParameterAveragingTrainer.StepMetrics::lossScale).toList());
+
+    // A sane scale trains normally, with the same update as no scaling at all (power-of-two scales are exact).
+    TrainerConfig t2 = TrainerFixtures.trainer(1, 4, 2, 3, 3);
+    ParameterAveragingTrainer<BertExample> scaled = new ParameterAveragingTrainer<>(t2, 11,
+        TrainerFixtures.objective());
+    scaled.lossScaler(LossScaler.initial(1000));
+    ComputationGraph a = TrainerFixtures.graph(t2, 42);
+    scaled.fit(sc, sc.parallelize(List.of(data), 1), a, 0, (steps, graph) -> { });
+    double d = maxDiff(a, fitLocally(t2, data));
+    System.out.println("loss scale 2^16 vs none: max |diff| " + d);
+    assertTrue(d < 1e-6, "max |diff| " + d);
+  }
+
+  @Test
+  void nonFiniteLossWithoutScalingStopsAndKeepsTheWeights() {
+    TrainerConfig t = TrainerFixtures.trainer(1, 4, 1, 2, 4);
+    ParameterAveragingTrainer<BertExample> trainer = new ParameterAveragingTrainer<>(t, 11,
+        TrainerFixtures.objective());
+    ComputationGraph g = TrainerFixtures.graph(t, 42);
+    g.params().putScalar(0, Float.NaN);
+    INDArray before = g.params().dup();
+    ParameterAveragingTrainer.NonFiniteLossException e = assertThrows(
+        ParameterAveragingTrainer.NonFiniteLossException.class,
+        () -> trainer.fit(sc, sc.parallelize(List.of(data), 1), g, 0, (steps, graph) -> { }));
+    assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+    assertTrue(before.equalsWithEps(g.params(), 0) || sameExceptNaN(before, g.params()), "weights untouched");
+  }
+
+  private static boolean sameExceptNaN(INDArray a, INDArray b) {
+    float[] x = a.data().asFloat();
+    float[] y = b.data().asFloat();
+    for (int i = 0; i < x.length; i++) {
+      if (!(x[i] == y[i] || (Float.isNaN(x[i]) && Float.isNaN(y[i])))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static double maxDiff(ComputationGraph a, ComputationGraph b) {

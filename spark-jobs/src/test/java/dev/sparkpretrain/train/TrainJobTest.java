@@ -93,6 +93,8 @@ class TrainJobTest {
     System.out.println("resumed vs uninterrupted: max |diff| " + d);
     assertTrue(d < 1e-6, "max |diff| " + d);
 
+    assertTrue(Files.size(dir.resolve("run-broken/report.html")) > 0, "report written");
+    assertTrue(Files.size(dir.resolve("run-broken/loss.png")) > 1000, "loss chart drawn");
     List<String> lines = Files.readAllLines(dir.resolve("run-broken/metrics.jsonl"));
     assertTrue(lines.size() >= 8, "metrics kept across the resume");
     try (var s = Files.list(dir.resolve("run-straight/checkpoints"))) {

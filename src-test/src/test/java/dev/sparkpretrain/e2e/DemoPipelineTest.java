@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparkpretrain.cli.Main;
 import dev.sparkpretrain.config.PretrainConfig;
 import dev.sparkpretrain.demo.Demo;
 import dev.sparkpretrain.tokenization.Tokenizer;
@@ -25,7 +26,10 @@ import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Spark, BERT shards in Parquet with a manifest, a tiny BERT trained by the parameter-averaging trainer with 2
  * workers and gradient accumulation, a checkpoint, evaluation.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DemoPipelineTest {
   static SparkSession spark;
   @TempDir static Path dir;
@@ -129,6 +134,7 @@ class DemoPipelineTest {
     for (int i = 0; i < steps.size(); i++) {
       JsonNode s = steps.get(i);
       assertEquals(i + 1, s.get("step").asInt());
+      assertTrue(s.has("lr") && s.has("grad_norm"), s.toString());
       assertTrue(s.get("tokens_per_s").asDouble() > 0);
       assertTrue(Double.isFinite(s.get("loss").asDouble()));
     }
@@ -151,6 +157,22 @@ class DemoPipelineTest {
     try (Stream<Path> s = Files.list(output.resolve("checkpoints"))) {
       assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no half-written checkpoint");
     }
+  }
+
+  /** Runs last: the command closes the (shared, getOrCreate) Spark session when it ends. */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void evalCommandPrintsTheMetricsAsJson() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(new String[] {"eval", "--checkpoint", result.training().checkpoint(), "--data",
+        output.resolve("shards").toUri().toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+    JsonNode json = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+    assertEquals((double) result.training().evaluation().get("mlm_accuracy"), json.get("mlm_accuracy").asDouble(),
+        1e-9, "the checkpoint evaluates as the model that wrote it");
+    assertTrue(json.get("loss").asDouble() > 0);
   }
 
   @Test

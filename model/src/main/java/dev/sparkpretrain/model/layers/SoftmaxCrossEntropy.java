@@ -72,6 +72,12 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
         private INDArray scoredLabels;
         private INDArray scoredMask;
         private double scoredValue;
+        /** Runtime loss scale for mixed precision: multiplies the gradient backprop starts with, not the score. */
+        private double gradientScale = 1.0;
+
+        public void setGradientScale(double gradientScale) {
+            this.gradientScale = gradientScale;
+        }
 
         Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
@@ -139,6 +145,9 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             INDArray p = probabilities(input);
             INDArray[] g = new INDArray[1];
             scoredValue = lossAndGradient(p, g);
+            if (gradientScale != 1.0) {
+                g[0].muli(gradientScale);
+            }
             scoredInput = input;
             scoredLabels = labels;
             scoredMask = maskArray;
