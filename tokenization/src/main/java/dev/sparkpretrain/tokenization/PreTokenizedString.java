@@ -37,10 +37,8 @@ public final class PreTokenizedString {
 
   /** Normalizer then pre-tokenizer on a whole text (no added-token matching), as HF trainers see it. */
   public static List<String> words(String text, Normalizer normalizer, PreTokenizer preTokenizer) {
-    NormalizedString n = NormalizedString.of(text, 0, text.length());
-    if (normalizer != null) {
-      n = normalizer.normalize(n);
-    }
+    NormalizedString n = normalizer == null ? NormalizedString.of(text, 0, text.length())
+        : normalizer.normalize(text, 0, text.length());
     PreTokenizedString p = whole(n);
     if (preTokenizer != null) {
       preTokenizer.preTokenize(p);

@@ -80,6 +80,37 @@ public final class BertNormalizer extends CodePointNormalizer {
     return out;
   }
 
+  /** The same as {@code normalize(NormalizedString.of(original, from, to))}, reading the string directly. */
+  @Override
+  public NormalizedString normalize(String original, int from, int to) {
+    NormalizedString out = new NormalizedString(to - from + 16);
+    for (int i = from; i < to; ) {
+      char c = original.charAt(i);
+      if (c < 0x80) {
+        if (c >= 0x20 && c != 0x7F) {
+          out.appendUnit(lowercase && c >= 'A' && c <= 'Z' ? (char) (c + 32) : c, i, i + 1);
+        } else if (!cleanText) {
+          out.appendUnit(c, i, i + 1);
+        } else if (c == '\t' || c == '\n' || c == '\r') {
+          out.appendUnit(' ', i, i + 1);
+        }
+        i++;
+        continue;
+      }
+      int units = 1;
+      int cp = c;
+      if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(original.charAt(i + 1))) {
+        cp = Character.toCodePoint(c, original.charAt(i + 1));
+        units = 2;
+      } else if (Character.isSurrogate(c)) {
+        cp = 0xFFFD; // a lone surrogate reads as U+FFFD, as in NormalizedString.of
+      }
+      map(cp, i, i + units, out);
+      i += units;
+    }
+    return out;
+  }
+
   @Override
   void map(int cp, int start, int end, NormalizedString out) {
     if (cp < 0x80) { // ASCII: no CJK, no accents; the common case, kept branch-light
