@@ -71,10 +71,6 @@ public final class PreTokenizedString {
     return tokenIds[split];
   }
 
-  public String splitText(int split) {
-    return text.substring(starts[split], ends[split]);
-  }
-
   /** Appends a split; empty ranges are dropped, as HF drops empty splits. */
   public void add(int start, int end, int tokenId) {
     if (start >= end) {

@@ -26,11 +26,6 @@ public final class BertNormalizer extends CodePointNormalizer {
     this.doStrip = stripAccents != null ? stripAccents : lowercase;
   }
 
-  /** HF's defaults: everything on, accents stripped because lowercase is on. */
-  public static BertNormalizer uncased() {
-    return new BertNormalizer(true, true, null, true);
-  }
-
   public boolean cleanText() {
     return cleanText;
   }
