@@ -20,6 +20,8 @@ final class AddedVocabulary implements Serializable {
   private final boolean empty;
   /** Bit c set when some token starts with UTF-16 unit c: the scan tests this before the map. */
   private final long[] firstChars = new long[1024];
+  /** The first unit shared by all tokens (BERT's '[', GPT-2's '<'), or -1: then String.indexOf scans. */
+  private final int onlyFirstChar;
 
   AddedVocabulary(List<AddedToken> tokens) {
     Map<Character, List<AddedToken>> groups = new HashMap<>();
@@ -32,6 +34,7 @@ final class AddedVocabulary implements Serializable {
       byFirstChar.put(c, list.toArray(new AddedToken[0]));
     });
     empty = tokens.isEmpty();
+    onlyFirstChar = groups.size() == 1 ? groups.keySet().iterator().next() : -1;
   }
 
   boolean isEmpty() {
@@ -48,6 +51,14 @@ final class AddedVocabulary implements Serializable {
     int plainStart = from;
     int i = from;
     while (i < to) {
+      if (onlyFirstChar >= 0 && text instanceof String str) {
+        // String.indexOf is vectorized by the JDK: most texts hold no '[' at all.
+        int at = str.indexOf(onlyFirstChar, i);
+        if (at < 0 || at >= to) {
+          break;
+        }
+        i = at;
+      }
       char first = text.charAt(i);
       if ((firstChars[first >>> 6] & (1L << first)) == 0) {
         i++;

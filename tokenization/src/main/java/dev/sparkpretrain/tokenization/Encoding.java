@@ -33,9 +33,6 @@ public record Encoding(int[] ids, int[] typeIds, int[] starts, int[] ends, boole
     }
   }
 
-  static final Encoding EMPTY = new Encoding(new int[0], new int[0], new int[0], new int[0], new boolean[0],
-      new boolean[0]);
-
   /** Number of tokens. */
   public int length() {
     return ids.length;

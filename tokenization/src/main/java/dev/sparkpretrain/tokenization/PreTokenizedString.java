@@ -37,10 +37,8 @@ public final class PreTokenizedString {
 
   /** Normalizer then pre-tokenizer on a whole text (no added-token matching), as HF trainers see it. */
   public static List<String> words(String text, Normalizer normalizer, PreTokenizer preTokenizer) {
-    NormalizedString n = NormalizedString.of(text, 0, text.length());
-    if (normalizer != null) {
-      n = normalizer.normalize(n);
-    }
+    NormalizedString n = normalizer == null ? NormalizedString.of(text, 0, text.length())
+        : normalizer.normalize(text, 0, text.length());
     PreTokenizedString p = whole(n);
     if (preTokenizer != null) {
       preTokenizer.preTokenize(p);
@@ -71,10 +69,6 @@ public final class PreTokenizedString {
   /** The added token's id for a split matched as an added token, else {@link #NO_TOKEN}. */
   public int tokenId(int split) {
     return tokenIds[split];
-  }
-
-  public String splitText(int split) {
-    return text.substring(starts[split], ends[split]);
   }
 
   /** Appends a split; empty ranges are dropped, as HF drops empty splits. */

@@ -246,7 +246,7 @@ public final class Tokenizer implements Serializable {
   /** Added tokens on the original text, normalization of the rest, added tokens on the normalized text. */
   private PreTokenizedString split(String text) {
     if (matchedOnOriginal.isEmpty() && matchedOnNormalized.isEmpty()) {
-      return PreTokenizedString.whole(normalize(NormalizedString.of(text, 0, text.length())));
+      return PreTokenizedString.whole(normalize(text, 0, text.length()));
     }
     NormalizedString buffer = new NormalizedString(text.length() + 16);
     List<int[]> splits = new ArrayList<>();
@@ -257,7 +257,7 @@ public final class Tokenizer implements Serializable {
         splits.add(new int[] {at, buffer.length(), token.id()});
         return;
       }
-      NormalizedString piece = normalize(NormalizedString.of(text, start, end));
+      NormalizedString piece = normalize(text, start, end);
       int offset = buffer.length();
       buffer.append(piece, 0, piece.length());
       matchedOnNormalized.split(piece, 0, piece.length(), (s, e, t) ->
@@ -270,7 +270,7 @@ public final class Tokenizer implements Serializable {
     return p;
   }
 
-  private NormalizedString normalize(NormalizedString s) {
-    return normalizer == null ? s : normalizer.normalize(s);
+  private NormalizedString normalize(String text, int from, int to) {
+    return normalizer == null ? NormalizedString.of(text, from, to) : normalizer.normalize(text, from, to);
   }
 }

@@ -41,18 +41,25 @@ class TokenizerTest {
     assertEquals("[MASK]", bert.idToToken(bert.tokenToId("[MASK]")));
   }
 
-  @Test
-  void javaSerializationKeepsBehaviour() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"bert-base-uncased.tokenizer.json", "gpt2.tokenizer.json",
+      "sctg-clean_30k.model"})
+  void javaSerializationKeepsBehaviour(String file) throws Exception {
+    // Spark ships tokenizers to executors by Java serialization; derived state (caches, tries) must come back.
+    Tokenizer original = Tokenizer.load(TestTexts.resourcePath("tokenizers/" + file));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(bert);
+      out.writeObject(original);
     }
     Tokenizer copy;
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       copy = (Tokenizer) in.readObject();
     }
     for (String text : TestTexts.edgeCases()) {
-      assertEquals(bert.encode(text), copy.encode(text), text);
+      assertEquals(original.encode(text), copy.encode(text), text);
+    }
+    for (String text : TestTexts.corpusLines("europarl").subList(0, 20)) {
+      assertEquals(original.encode(text), copy.encode(text), text);
     }
   }
 

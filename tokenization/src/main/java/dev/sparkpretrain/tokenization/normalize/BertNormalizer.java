@@ -26,11 +26,6 @@ public final class BertNormalizer extends CodePointNormalizer {
     this.doStrip = stripAccents != null ? stripAccents : lowercase;
   }
 
-  /** HF's defaults: everything on, accents stripped because lowercase is on. */
-  public static BertNormalizer uncased() {
-    return new BertNormalizer(true, true, null, true);
-  }
-
   public boolean cleanText() {
     return cleanText;
   }
@@ -75,6 +70,37 @@ public final class BertNormalizer extends CodePointNormalizer {
       int cp = in.codePointAt(i);
       int units = Character.charCount(cp);
       map(cp, in.originalStart(i), in.originalEnd(i + units - 1), out);
+      i += units;
+    }
+    return out;
+  }
+
+  /** The same as {@code normalize(NormalizedString.of(original, from, to))}, reading the string directly. */
+  @Override
+  public NormalizedString normalize(String original, int from, int to) {
+    NormalizedString out = new NormalizedString(to - from + 16);
+    for (int i = from; i < to; ) {
+      char c = original.charAt(i);
+      if (c < 0x80) {
+        if (c >= 0x20 && c != 0x7F) {
+          out.appendUnit(lowercase && c >= 'A' && c <= 'Z' ? (char) (c + 32) : c, i, i + 1);
+        } else if (!cleanText) {
+          out.appendUnit(c, i, i + 1);
+        } else if (c == '\t' || c == '\n' || c == '\r') {
+          out.appendUnit(' ', i, i + 1);
+        }
+        i++;
+        continue;
+      }
+      int units = 1;
+      int cp = c;
+      if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(original.charAt(i + 1))) {
+        cp = Character.toCodePoint(c, original.charAt(i + 1));
+        units = 2;
+      } else if (Character.isSurrogate(c)) {
+        cp = 0xFFFD; // a lone surrogate reads as U+FFFD, as in NormalizedString.of
+      }
+      map(cp, i, i + units, out);
       i += units;
     }
     return out;

@@ -15,6 +15,24 @@ final class Decomposition {
     if (cp < 0xC0) {
       return null;
     }
+    if (cp < BMP_CACHE.length) {
+      // Asking the JDK costs a String and a normalizer pass; text repeats its few non-ASCII characters
+      // (quotes, accents), so each answer is kept. Racy filling is fine: the values are immutable.
+      String cached = BMP_CACHE[cp];
+      if (cached == null) {
+        String d = decompose(cp);
+        cached = d == null ? NONE : d;
+        BMP_CACHE[cp] = cached;
+      }
+      return cached == NONE ? null : cached;
+    }
+    return decompose(cp);
+  }
+
+  private static final String NONE = new String("none"); // identity-compared marker
+  private static final String[] BMP_CACHE = new String[0x10000];
+
+  private static String decompose(int cp) {
     String s = Character.toString(cp);
     if (java.text.Normalizer.isNormalized(s, Form.NFD)) {
       return null;

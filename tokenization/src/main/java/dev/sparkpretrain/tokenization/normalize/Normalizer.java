@@ -10,4 +10,12 @@ import java.io.Serializable;
 public interface Normalizer extends Serializable {
   /** Returns the normalized text; may return {@code input} itself when nothing changes. */
   NormalizedString normalize(NormalizedString input);
+
+  /**
+   * Normalizes {@code original[from, to)}, aligned to those offsets. Normalizers that can read the string
+   * directly override this to skip building the identity-aligned copy first.
+   */
+  default NormalizedString normalize(String original, int from, int to) {
+    return normalize(NormalizedString.of(original, from, to));
+  }
 }

@@ -8,7 +8,6 @@ import dev.sparkpretrain.tokenization.model.Vocabulary;
 import dev.sparkpretrain.tokenization.model.WordCache;
 import java.io.IOException;
 import java.io.ObjectInputStream;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -361,14 +360,5 @@ public final class BpeModel implements TokenModel {
       ends[n + b] = to;
     }
     return bytes.length;
-  }
-
-  /** Ranks of merges as a list, for writers. */
-  public List<String> mergesAsStrings() {
-    List<String> out = new ArrayList<>(merges.size());
-    for (String[] m : merges) {
-      out.add(m[0] + " " + m[1]);
-    }
-    return out;
   }
 }
