@@ -145,6 +145,17 @@ final class Commands {
     }
   }
 
+  static void modelSummary(List<String> argv, PrintStream out) {
+    Args args = new Args(argv, Set.of("preset"), Set.of("json"));
+    String preset = require(args, "preset");
+    if (!dev.sparkpretrain.model.TransformerConfig.presetNames().contains(preset)) {
+      throw new ConfigException("--preset: unknown preset '" + preset + "'; known: "
+          + dev.sparkpretrain.model.TransformerConfig.presetNames());
+    }
+    var summary = dev.sparkpretrain.model.ModelSummary.ofPreset(preset);
+    out.println(args.flag("json") ? summary.toJson() : summary.toTable());
+  }
+
   static void inspect(List<String> argv, PrintStream out) throws Exception {
     Args args = new Args(argv, Set.of("rows"), Set.of());
     if (args.positional().size() != 1) {

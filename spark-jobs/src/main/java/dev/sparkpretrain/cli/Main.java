@@ -29,6 +29,8 @@ public final class Main {
                            [--rows N (3)]
         eval               evaluate a checkpoint on validation shards, prints JSON
                            --checkpoint CKPT --data SHARDS
+        model summary      layers and parameter count of a model preset (conf/models/)
+                           --preset NAME [--json]
         encode             encode text with a tokenizer, JSONL out
                            --tokenizer FILE --input IN --output OUT [--text-field F] [--no-special-tokens]
 
@@ -66,6 +68,12 @@ public final class Main {
         case "eval" -> Commands.eval(rest, out);
         case "inspect" -> Commands.inspect(rest, out);
         case "encode" -> Commands.encode(rest, out, err);
+        case "model" -> {
+          if (rest.isEmpty() || !rest.get(0).equals("summary")) {
+            throw new Args.UsageException("model: expected 'model summary'");
+          }
+          Commands.modelSummary(rest.subList(1, rest.size()), out);
+        }
         case "tokenizer" -> {
           if (rest.isEmpty() || !rest.get(0).equals("train")) {
             throw new Args.UsageException("tokenizer: expected 'tokenizer train'");

@@ -33,6 +33,16 @@ class MainTest {
   }
 
   @Test
+  void modelSummaryReportsThePublishedParameterCount() throws Exception {
+    Run r = run("model", "summary", "--preset", "bert-base", "--json");
+    assertEquals(0, r.code(), r.err());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertEquals("bert-base", json.get("preset").asText());
+    assertEquals(110_106_428L, json.get("parameters").asLong(), "BERT-base uncased with pre-training heads");
+    assertEquals(2, run("model", "summary", "--preset", "bert-huge").code());
+  }
+
+  @Test
   void wrongCommandOrOptionExitsTwo() {
     assertEquals(2, run("frobnicate").code());
     assertEquals(2, run().code());
