@@ -38,7 +38,9 @@ public record DataConfig(
     /** documents separated by blank lines; lines inside a document are joined with spaces */
     @JsonProperty("paragraphs") PARAGRAPHS,
     /** one JSON object per line, text in {@code text_field} */
-    @JsonProperty("jsonl") JSONL
+    @JsonProperty("jsonl") JSONL,
+    /** Parquet files, text in the string column {@code text_field} */
+    @JsonProperty("parquet") PARQUET
   }
 
   public enum Normalization {

@@ -22,6 +22,11 @@ import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
 import org.apache.spark.api.java.JavaNewHadoopRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StringType;
 
 /**
  * Reads a corpus from any Hadoop file system (paths, globs, directories; .gz/.bz2 through Hadoop's codecs)
@@ -32,6 +37,9 @@ public final class CorpusReader {
 
   public static JavaRDD<CorpusRecord> read(JavaSparkContext sc, DataConfig config) {
     checkInputsExist(sc.hadoopConfiguration(), config.input());
+    if (config.format() == DataConfig.InputFormat.PARQUET) {
+      return readParquet(config);
+    }
     Configuration conf = new Configuration(sc.hadoopConfiguration());
     if (config.format() == DataConfig.InputFormat.PARAGRAPHS) {
       conf.set("textinputformat.record.delimiter", "\n\n");
@@ -46,6 +54,31 @@ public final class CorpusReader {
       String source = ((FileSplit) split).getPath().toString();
       return parse(source, it, format, textField);
     }, true);
+  }
+
+  /**
+   * Parquet: the {@code text_field} column, which must be a string column (checked on the schema, before any job).
+   * A null value is rejected as a missing field. Rows have no line number: the position is -1.
+   */
+  private static JavaRDD<CorpusRecord> readParquet(DataConfig config) {
+    SparkSession spark = SparkSession.active();
+    Dataset<Row> df = spark.read().parquet(config.input().toArray(new String[0]));
+    String field = config.textField();
+    if (!List.of(df.columns()).contains(field)) {
+      throw new ConfigException("data.text_field: column '" + field + "' not in the Parquet schema "
+          + List.of(df.columns()));
+    }
+    if (!(df.schema().apply(field).dataType() instanceof StringType)) {
+      throw new ConfigException("data.text_field: column '" + field + "' is "
+          + df.schema().apply(field).dataType().simpleString() + ", expected string");
+    }
+    return df.select(functions.col(field), functions.input_file_name()).javaRDD().map(r -> {
+      String source = r.getString(1);
+      if (r.isNullAt(0)) {
+        return CorpusRecord.rejected(Rejection.of(source, -1, "missing_field:" + field, ""));
+      }
+      return CorpusRecord.ok(new Document(source, -1, r.getString(0), false));
+    });
   }
 
   /** Fails before any Spark job when an input matches nothing: a typo should not produce an empty dataset. */

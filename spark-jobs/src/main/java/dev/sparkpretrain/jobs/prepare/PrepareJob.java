@@ -106,7 +106,7 @@ public final class PrepareJob {
     int maxChars = data.maxChars();
     JavaRDD<CleanedDocument> cleaned = dev.sparkpretrain.corpus.CorpusReader.read(sc, data)
         .map(r -> clean(r, cleaner, minChars, maxChars))
-        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        .persist(StorageLevel.MEMORY_AND_DISK());
 
     // 2. Exact deduplication by content hash; the earliest (source, position) wins, deterministically.
     JavaPairRDD<Long, CleanedDocument> clean = cleaned
@@ -130,23 +130,22 @@ public final class PrepareJob {
             : new Tuple2<>(td, null));
       }
       return out.iterator();
-    }).persist(StorageLevel.MEMORY_AND_DISK_SER());
+    }).persist(StorageLevel.MEMORY_AND_DISK());
     JavaRDD<TokenizedDocument> documents = tokenized.filter(t -> t._1() != null).map(Tuple2::_1);
 
     long t0 = System.nanoTime();
-    // Counts (small maps, computed on executors).
-    Map<String, Long> rejectionsByReason = new TreeMap<>(cleaned.filter(d -> d.rejection() != null)
-        .map(d -> d.rejection().reason()).countByValue());
-    tokenized.filter(t -> t._2() != null).map(t -> t._2().reason()).countByValue()
-        .forEach((k, v) -> rejectionsByReason.merge(k, v, Long::sum));
-    long read = cleaned.count();
-    long invalidUtf8 = cleaned.filter(CleanedDocument::invalidUtf8).count();
-    long cleanCount = cleaned.filter(d -> d.rejection() == null).count();
-    long uniqueCount = unique.count();
-    long used = documents.count();
+    // Counts in one pass over each persisted dataset (small maps, aggregated on the executors).
+    Counts read = cleaned.treeAggregate(new Counts(), Counts::addCleaned, Counts::merge);
+    Counts tokCounts = tokenized.treeAggregate(new Counts(), Counts::addTokenized, Counts::merge);
+    Map<String, Long> rejectionsByReason = new TreeMap<>(read.rejections);
+    tokCounts.rejections.forEach((k, v) -> rejectionsByReason.merge(k, v, Long::sum));
+    long used = tokCounts.documents;
     long rejected = rejectionsByReason.values().stream().mapToLong(Long::longValue).sum();
-    long duplicates = cleanCount - uniqueCount;
-    LOG.info("prepare: {} documents read, {} used, {} rejected, {} duplicates ({} s)", read, used, rejected,
+    long uniqueCount = tokCounts.documents + tokCounts.rejections.values().stream().mapToLong(Long::longValue).sum();
+    long duplicates = read.clean - uniqueCount;
+    long invalidUtf8 = read.invalidUtf8;
+    long totalTokens = tokCounts.tokens;
+    LOG.info("prepare: {} documents read, {} used, {} rejected, {} duplicates ({} s)", read.documents, used, rejected,
         duplicates, String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     if (used < 2) {
       throw new IllegalStateException("only " + used + " usable documents in " + data.input()
@@ -156,7 +155,6 @@ public final class PrepareJob {
     // 4. Examples per split; the split is decided by document hash.
     sc.setJobGroup("prepare", "prepare: create " + objectiveName(objective) + " examples and write shards", false);
     double validationFraction = data.validationFraction();
-    long totalTokens = documents.map(d -> (long) d.tokenCount()).fold(0L, Long::sum);
     int copies = objective instanceof BertObjectiveConfig b ? b.dupeFactor() : 1;
     // ~4 bytes per id, a few id columns, compressed about 2x: a rough size for choosing the shard count.
     long estimatedBytes = Math.max(1, totalTokens * (long) copies * 4);
@@ -202,7 +200,7 @@ public final class PrepareJob {
     // 7. Manifest from what was actually written, then the atomic rename.
     ObjectNode manifest = manifest(spark, fs, staging, config, tokenizer, tokenizerFingerprint);
     ObjectNode counts = manifest.putObject("counts");
-    counts.put("documents_read", read);
+    counts.put("documents_read", read.documents);
     counts.put("documents_used", used);
     counts.put("documents_rejected", rejected);
     counts.put("documents_duplicate", duplicates);
@@ -233,6 +231,45 @@ public final class PrepareJob {
     }
     sc.clearJobGroup();
     return manifest;
+  }
+
+  /** Document counts of one pass, mergeable across partitions. */
+  static final class Counts implements java.io.Serializable {
+    long documents;
+    long clean;
+    long invalidUtf8;
+    long tokens;
+    final Map<String, Long> rejections = new TreeMap<>();
+
+    Counts addCleaned(CleanedDocument d) {
+      documents++;
+      invalidUtf8 += d.invalidUtf8() ? 1 : 0;
+      if (d.rejection() == null) {
+        clean++;
+      } else {
+        rejections.merge(d.rejection().reason(), 1L, Long::sum);
+      }
+      return this;
+    }
+
+    Counts addTokenized(Tuple2<TokenizedDocument, Rejection> t) {
+      if (t._1() != null) {
+        documents++;
+        tokens += t._1().tokenCount();
+      } else {
+        rejections.merge(t._2().reason(), 1L, Long::sum);
+      }
+      return this;
+    }
+
+    Counts merge(Counts o) {
+      documents += o.documents;
+      clean += o.clean;
+      invalidUtf8 += o.invalidUtf8;
+      tokens += o.tokens;
+      o.rejections.forEach((k, v) -> rejections.merge(k, v, Long::sum));
+      return this;
+    }
   }
 
   static CleanedDocument clean(CorpusRecord r, TextCleaner cleaner, int minChars, int maxChars) {

@@ -163,6 +163,45 @@ class PrepareJobTest {
     assertTrue(windowTokens > 10_000);
   }
 
+  @Test
+  void compressedJsonlAndParquetReadTheSameDocuments() throws IOException {
+    Path gz = dir.resolve("corpus.jsonl.gz");
+    try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+      out.write(Files.readAllBytes(corpus));
+    }
+    var plain = dev.sparkpretrain.corpus.CorpusReader.read(
+        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()), config(corpus).data());
+    var zipped = dev.sparkpretrain.corpus.CorpusReader.read(
+        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()), config(gz).data());
+    Set<String> a = new TreeSet<>(plain.filter(r -> !r.isRejected()).map(r -> r.document().text()).collect());
+    Set<String> b = new TreeSet<>(zipped.filter(r -> !r.isRejected()).map(r -> r.document().text()).collect());
+    assertEquals(a, b);
+    assertEquals(plain.count(), zipped.count());
+
+    // The same texts as a Parquet column.
+    Path parquet = dir.resolve("corpus.parquet");
+    spark.createDataset(List.copyOf(a), org.apache.spark.sql.Encoders.STRING()).toDF("body")
+        .write().parquet(parquet.toString());
+    PretrainConfig pq = PretrainConfig.parse("""
+        data:
+          input: [%s]
+          format: parquet
+          text_field: body
+        """.formatted(parquet.toUri()), "test");
+    var fromParquet = dev.sparkpretrain.corpus.CorpusReader.read(
+        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()), pq.data());
+    assertEquals(a, new TreeSet<>(fromParquet.map(r -> r.document().text()).collect()));
+    PretrainConfig wrongColumn = PretrainConfig.parse("""
+        data:
+          input: [%s]
+          format: parquet
+          text_field: text
+        """.formatted(parquet.toUri()), "test");
+    ConfigException e = assertThrows(ConfigException.class, () -> dev.sparkpretrain.corpus.CorpusReader.read(
+        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()), wrongColumn.data()));
+    assertTrue(e.getMessage().contains("data.text_field"), e.getMessage());
+  }
+
   static Set<String> rows(String path) {
     Set<String> out = new TreeSet<>();
     for (Row r : spark.read().parquet(path).collectAsList()) {
