@@ -25,7 +25,8 @@ import scala.Tuple2;
  *   <li>word counts by {@code reduceByKey}, kept on the executors as a persisted (word, count) RDD;
  *   <li>seed substring counts by {@code reduceByKey}; only the character counts (for the alphabet) and the
  *       top {@code seedSize} candidates ({@code takeOrdered}) reach the driver;
- *   <li>each EM round's E-step and each pruning's Viterbi counts as a {@code treeAggregate} over the pairs,
+ *   <li>each EM round's E-step and each pruning's Viterbi counts aggregated over the pairs (an accumulator
+ *       per partition, {@code treeReduce}),
  *       with the current {@link PieceModel} broadcast; M-step and pruning run on the driver
  *       ({@link UnigramTrainer#train(PieceModel, UnigramTrainer.WordPasses)}).
  * </ol>
@@ -104,17 +105,24 @@ public final class DistributedUnigramTrainer {
     }
   }
 
-  /** E-step and Viterbi passes as {@code treeAggregate}s over the persisted (word, count) pairs. */
+  /**
+   * E-step and Viterbi passes over the persisted (word, count) pairs: one accumulator per partition, built on the
+   * executor (a {@code treeAggregate} zero value would ship two arrays of the model's size inside every task),
+   * then merged by {@code treeReduce}.
+   */
   private record SparkWordPasses(JavaSparkContext sc, JavaPairRDD<String, Long> words)
       implements UnigramTrainer.WordPasses {
     @Override
     public UnigramTrainer.EStep eStep(PieceModel model) {
       Broadcast<PieceModel> b = sc.broadcast(model);
+      int size = model.size();
       try {
-        return words.treeAggregate(new UnigramTrainer.EStep(model.size()), (acc, wc) -> {
-          acc.add(b.value(), wc._1(), wc._2());
-          return acc;
-        }, UnigramTrainer.EStep::merge);
+        return words.mapPartitions(it -> {
+          PieceModel m = b.value();
+          UnigramTrainer.EStep acc = new UnigramTrainer.EStep(size);
+          it.forEachRemaining(wc -> acc.add(m, wc._1(), wc._2()));
+          return List.of(acc).iterator();
+        }).treeReduce(UnigramTrainer.EStep::merge);
       } finally {
         b.destroy();
       }
@@ -123,11 +131,14 @@ public final class DistributedUnigramTrainer {
     @Override
     public UnigramTrainer.ViterbiCounts viterbi(PieceModel model) {
       Broadcast<PieceModel> b = sc.broadcast(model);
+      int size = model.size();
       try {
-        return words.treeAggregate(new UnigramTrainer.ViterbiCounts(model.size()), (acc, wc) -> {
-          acc.add(b.value(), wc._1(), wc._2());
-          return acc;
-        }, UnigramTrainer.ViterbiCounts::merge);
+        return words.mapPartitions(it -> {
+          PieceModel m = b.value();
+          UnigramTrainer.ViterbiCounts acc = new UnigramTrainer.ViterbiCounts(size);
+          it.forEachRemaining(wc -> acc.add(m, wc._1(), wc._2()));
+          return List.of(acc).iterator();
+        }).treeReduce(UnigramTrainer.ViterbiCounts::merge);
       } finally {
         b.destroy();
       }

@@ -31,8 +31,9 @@ import java.util.function.BiConsumer;
  *
  * <p>For Spark, each step that reads the corpus is a pure function over (word, count) pairs whose results
  * add up: {@link #seedSubstrings} (sum by substring), {@link EStep} (sum the arrays) and
- * {@link ViterbiCounts} (sum the arrays); the driver holds only a {@link PieceModel}. {@link #train} runs the
- * same steps in one process.
+ * {@link ViterbiCounts} (sum the arrays); the driver holds only a {@link PieceModel} and runs
+ * {@link #train(PieceModel, WordPasses)}. {@link #train(Map)} runs the same steps in one process. Both sums
+ * are exact, so a distributed run gives the very vocabulary a local one gives on the same counts.
  *
  * <pre>{@code
  * UnigramTrainer trainer = new UnigramTrainer(UnigramTrainer.Options.t5(32_000));
@@ -322,7 +323,10 @@ public final class UnigramTrainer implements Serializable {
     return new PieceModel(pieces, logProbs);
   }
 
-  /** Viterbi accumulator for pruning: how often each piece is in the best segmentation of the corpus. */
+  /**
+   * Viterbi accumulator for pruning: how often each piece is in the best segmentation of the corpus. Integer
+   * counts held in doubles are exact (below 2^53), so merging in any order gives the same totals.
+   */
   public static final class ViterbiCounts implements Serializable {
     private static final long serialVersionUID = 1L;
     private final double[] counts;
