@@ -19,7 +19,7 @@ public final class Main {
         demo               end-to-end run on the bundled corpus: tokenizer, BERT shards, training, evaluation
                            [--output DIR (target/demo)] [--workers N (2)] [--max-steps N] [--overwrite]
         tokenizer train    train a vocabulary on Spark
-                           --input PATHS --output tokenizer.json [--model wordpiece] [--vocab-size N]
+                           --input PATHS --output tokenizer.json [--model wordpiece|bpe|unigram] [--vocab-size N]
                            [--min-frequency N] [--format lines|paragraphs|jsonl] [--text-field F] [--cased]
         prepare            corpus -> Parquet training shards + _manifest.json
                            --config conf/NAME.yaml [--input PATHS] [--output DIR] [--tokenizer FILE] [--overwrite]

@@ -7,6 +7,7 @@ import dev.sparkpretrain.corpus.CorpusReader;
 import dev.sparkpretrain.corpus.TextCleaner;
 import dev.sparkpretrain.tokenization.Tokenizer;
 import dev.sparkpretrain.tokenization.model.bpe.BpeTrainer;
+import dev.sparkpretrain.tokenization.model.unigram.UnigramTrainer;
 import dev.sparkpretrain.tokenization.model.wordpiece.WordPieceTrainer;
 import java.io.Serializable;
 import java.util.List;
@@ -20,7 +21,8 @@ import scala.Tuple2;
 /**
  * Trains a vocabulary on Spark: executors pre-tokenize and count words ({@code reduceByKey}); only the counts of
  * words seen at least {@code min_frequency} times reach the driver, so driver memory is bounded by the number of
- * distinct frequent words, never by the corpus.
+ * distinct frequent words, never by the corpus. Unigram needs more passes (seed substrings, EM rounds, pruning),
+ * which {@link DistributedUnigramTrainer} runs on the executors as well.
  */
 public final class TokenizerTrainJob {
   private TokenizerTrainJob() {}
@@ -75,12 +77,23 @@ public final class TokenizerTrainJob {
           }
         };
       }
-      default -> throw new ConfigException("tokenizer.model: 'unigram' cannot be trained on Spark yet; "
-          + "pass an existing .model or tokenizer.json as tokenizer.file");
+      default -> throw new ConfigException("tokenizer.model: '" + config.model()
+          + "' is not trained from word counts alone");
     }
   }
 
+  /**
+   * T5's Unigram setup ({@code <pad> </s> <unk>}, 100 sentinels at the end) at the configured size. Unigram keeps
+   * case as T5 does: {@code tokenizer.lowercase} does not apply to it.
+   */
+  public static UnigramTrainer unigram(TokenizerConfig config) {
+    return new UnigramTrainer(UnigramTrainer.Options.t5(config.vocabSize()));
+  }
+
   public static Tokenizer train(JavaRDD<String> texts, TokenizerConfig config) {
+    if (config.model() == TokenizerConfig.Model.UNIGRAM) {
+      return DistributedUnigramTrainer.train(texts, unigram(config), config.minFrequency());
+    }
     CountingTrainer trainer = trainer(config);
     long minFrequency = config.minFrequency();
     Map<String, Long> counts = new HashMap<>(texts

@@ -31,8 +31,9 @@ import java.util.function.BiConsumer;
  *
  * <p>For Spark, each step that reads the corpus is a pure function over (word, count) pairs whose results
  * add up: {@link #seedSubstrings} (sum by substring), {@link EStep} (sum the arrays) and
- * {@link ViterbiCounts} (sum the arrays); the driver holds only a {@link PieceModel}. {@link #train} runs the
- * same steps in one process.
+ * {@link ViterbiCounts} (sum the arrays); the driver holds only a {@link PieceModel} and runs
+ * {@link #train(PieceModel, WordPasses)}. {@link #train(Map)} runs the same steps in one process. Both sums
+ * are exact, so a distributed run gives the very vocabulary a local one gives on the same counts.
  *
  * <pre>{@code
  * UnigramTrainer trainer = new UnigramTrainer(UnigramTrainer.Options.t5(32_000));
@@ -158,9 +159,15 @@ public final class UnigramTrainer implements Serializable {
     return i + Character.charCount(s.codePointAt(i));
   }
 
-  /** The initial model: all characters, then the best seeds by count × length, log-probabilities from counts. */
+  /**
+   * The initial model: all characters (in code point order, so the piece order does not depend on how the
+   * counts were gathered), then the best multi-character seeds in {@link #compareSeeds} order,
+   * log-probabilities from counts. A distributed trainer may pass only the characters and its top
+   * {@code seedSize - characters} {@link #isSeedCandidate candidates}: the result is the same.
+   */
   public static PieceModel seedModel(Map<String, Long> substringCounts, int seedSize) {
     List<Map.Entry<String, Long>> all = new ArrayList<>(substringCounts.entrySet());
+    all.sort(Map.Entry.comparingByKey());
     List<String> pieces = new ArrayList<>();
     List<Double> weights = new ArrayList<>();
     List<Map.Entry<String, Long>> multi = new ArrayList<>();
@@ -168,12 +175,11 @@ public final class UnigramTrainer implements Serializable {
       if (e.getKey().codePointCount(0, e.getKey().length()) == 1) {
         pieces.add(e.getKey());
         weights.add((double) e.getValue());
-      } else if (e.getValue() > 1) { // seen once: no evidence it is a unit
+      } else if (isSeedCandidate(e.getKey(), e.getValue())) {
         multi.add(e);
       }
     }
-    multi.sort(Comparator.comparingDouble((Map.Entry<String, Long> e) -> -(double) e.getValue()
-        * e.getKey().codePointCount(0, e.getKey().length())).thenComparing(Map.Entry::getKey));
+    multi.sort((a, b) -> compareSeeds(a.getKey(), a.getValue(), b.getKey(), b.getValue()));
     for (int i = 0; i < multi.size() && pieces.size() < seedSize; i++) {
       pieces.add(multi.get(i).getKey());
       weights.add((double) multi.get(i).getValue() * multi.get(i).getKey().codePointCount(0,
@@ -187,18 +193,43 @@ public final class UnigramTrainer implements Serializable {
     return new PieceModel(pieces, logProbs);
   }
 
+  /** A multi-character substring worth ranking as a seed: seen once is no evidence that it is a unit. */
+  public static boolean isSeedCandidate(String substring, long count) {
+    return count > 1 && substring.codePointCount(0, substring.length()) > 1;
+  }
+
+  /** Seed ranking, best first: count × length descending (SentencePiece's seed score), then the text. */
+  public static int compareSeeds(String a, long countA, String b, long countB) {
+    int byScore = Double.compare(-(double) countA * a.codePointCount(0, a.length()),
+        -(double) countB * b.codePointCount(0, b.length()));
+    return byScore != 0 ? byScore : a.compareTo(b);
+  }
+
+  /** Whether every character of {@code piece} is in the kept {@link #alphabet}. */
+  public static boolean inAlphabet(String piece, java.util.Set<String> alphabet) {
+    return piece.codePoints().allMatch(cp -> alphabet.contains(Character.toString(cp)));
+  }
+
   /**
    * E-step accumulator: expected count of every piece (forward-backward over each word's lattice, times
    * the word's count) and the corpus log-likelihood. Accumulators over disjoint words {@link #merge}.
+   *
+   * <p>Expected counts are summed exactly, in 128-bit fixed point with each posterior rounded to 2^-52, so
+   * the totals do not depend on the order of the words: a Spark {@code treeAggregate} over any partitioning
+   * and a loop over a {@code HashMap} give bit-identical models, hence identical vocabularies (a plain
+   * {@code double} sum differs in the last bits, which flips ties between pieces of equal score).
    */
   public static final class EStep implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final double[] expected;
+    private static final long serialVersionUID = 2L;
+    private static final double ONE = 0x1p52;
+    private final long[] high;
+    private final long[] low;
     private double logLikelihood;
     private long words;
 
     public EStep(int pieces) {
-      expected = new double[pieces];
+      high = new long[pieces];
+      low = new long[pieces];
     }
 
     public void add(PieceModel model, String word, long count) {
@@ -225,23 +256,39 @@ public final class UnigramTrainer implements Serializable {
       }
       for (int[] edge : edges) {
         double posterior = Math.exp(alpha[edge[0]] + model.logProb(edge[2]) + beta[edge[1]] - z);
-        expected[edge[2]] += count * posterior;
+        long fixed = Math.round(posterior * ONE); // count, fixed >= 0: the signed 128-bit product is the unsigned one
+        add(edge[2], Math.multiplyHigh(count, fixed), count * fixed);
       }
       logLikelihood += count * z;
       words += count;
     }
 
+    private void add(int piece, long hi, long lo) {
+      long sum = low[piece] + lo;
+      high[piece] += hi + (Long.compareUnsigned(sum, low[piece]) < 0 ? 1 : 0);
+      low[piece] = sum;
+    }
+
     public EStep merge(EStep other) {
-      for (int i = 0; i < expected.length; i++) {
-        expected[i] += other.expected[i];
+      if (other.high.length != high.length) {
+        throw new IllegalArgumentException("EStep sizes differ: " + high.length + " vs " + other.high.length);
+      }
+      for (int i = 0; i < high.length; i++) {
+        add(i, other.high[i], other.low[i]);
       }
       logLikelihood += other.logLikelihood;
       words += other.words;
       return this;
     }
 
+    /** Expected count of every piece. */
     public double[] expected() {
-      return expected.clone();
+      double[] out = new double[high.length];
+      for (int i = 0; i < out.length; i++) {
+        double unsignedLow = (low[i] >>> 11) * 0x1p11 + (low[i] & 0x7FF);
+        out[i] = (high[i] * 0x1p64 + unsignedLow) / ONE;
+      }
+      return out;
     }
 
     /** Average log-likelihood per word, the quantity EM raises. */
@@ -276,7 +323,10 @@ public final class UnigramTrainer implements Serializable {
     return new PieceModel(pieces, logProbs);
   }
 
-  /** Viterbi accumulator for pruning: how often each piece is in the best segmentation of the corpus. */
+  /**
+   * Viterbi accumulator for pruning: how often each piece is in the best segmentation of the corpus. Integer
+   * counts held in doubles are exact (below 2^53), so merging in any order gives the same totals.
+   */
   public static final class ViterbiCounts implements Serializable {
     private static final long serialVersionUID = 1L;
     private final double[] counts;
@@ -436,33 +486,61 @@ public final class UnigramTrainer implements Serializable {
     return kept;
   }
 
+  /** Pieces to learn: the vocabulary size less the special tokens and the T5 sentinels. */
+  public int learnedSize() {
+    return options.vocabSize() - options.specialTokens().size() - (options.appendEos() ? T5_SENTINELS : 0);
+  }
+
+  /**
+   * The passes of EM and pruning over all (word, count) pairs, wherever the pairs live: a loop here, a
+   * {@code treeAggregate} on Spark. Each returns the accumulator summed over every word.
+   */
+  public interface WordPasses {
+    EStep eStep(PieceModel model);
+
+    ViterbiCounts viterbi(PieceModel model);
+  }
+
   /** Trains on {@code wordCounts} (words from {@link #preTokenize}) in this process. Pure. */
   public Tokenizer train(Map<String, Long> wordCounts) {
-    int target = options.vocabSize() - options.specialTokens().size()
-        - (options.appendEos() ? T5_SENTINELS : 0);
     Map<String, Long> substrings = new HashMap<>();
     wordCounts.forEach((w, c) -> seedSubstrings(w, c, options.maxPieceLength(),
         (s, n) -> substrings.merge(s, n, Long::sum)));
-    java.util.Set<String> alphabet = alphabet(substrings, options.characterCoverage(), target);
+    java.util.Set<String> alphabet = alphabet(substrings, options.characterCoverage(), learnedSize());
     // Pieces holding a left-out character could never be used; drop them before seeding.
-    substrings.keySet().removeIf(s -> !s.codePoints().allMatch(cp -> alphabet.contains(Character.toString(cp))));
-    PieceModel model = seedModel(substrings, options.seedSize());
+    substrings.keySet().removeIf(s -> !inAlphabet(s, alphabet));
+    PieceModel seed = seedModel(substrings, options.seedSize());
+    return train(seed, new WordPasses() {
+      public EStep eStep(PieceModel model) {
+        EStep e = new EStep(model.size());
+        wordCounts.forEach((w, c) -> e.add(model, w, c));
+        return e;
+      }
+
+      public ViterbiCounts viterbi(PieceModel model) {
+        ViterbiCounts v = new ViterbiCounts(model.size());
+        wordCounts.forEach((w, c) -> v.add(model, w, c));
+        return v;
+      }
+    });
+  }
+
+  /**
+   * EM rounds and pruning from {@code seed} until the pieces are 10% above the target, then the final
+   * vocabulary. Only {@code passes} reads the words; everything here works on piece arrays.
+   */
+  public Tokenizer train(PieceModel seed, WordPasses passes) {
+    int target = learnedSize();
+    PieceModel model = seed;
     int desired = (int) Math.ceil(target * 1.1); // SentencePiece stops pruning 10% above the target
     while (true) {
       for (int round = 0; round < options.subIterations(); round++) {
-        EStep e = new EStep(model.size());
-        for (Map.Entry<String, Long> w : wordCounts.entrySet()) {
-          e.add(model, w.getKey(), w.getValue());
-        }
-        model = mStep(model, e.expected());
+        model = mStep(model, passes.eStep(model).expected());
       }
       if (model.size() <= desired) {
         break;
       }
-      ViterbiCounts v = new ViterbiCounts(model.size());
-      for (Map.Entry<String, Long> w : wordCounts.entrySet()) {
-        v.add(model, w.getKey(), w.getValue());
-      }
+      ViterbiCounts v = passes.viterbi(model);
       int keep = Math.max(desired, (int) (model.size() * options.shrinkingFactor()));
       PieceModel pruned = prune(model, v.counts(), keep);
       if (pruned.size() >= model.size()) {
