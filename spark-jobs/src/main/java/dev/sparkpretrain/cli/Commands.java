@@ -134,10 +134,8 @@ final class Commands {
     try (SparkSession spark = Sessions.open("eval", 0)) {
       var loaded = dev.sparkpretrain.train.Checkpoints.load(spark.sparkContext().hadoopConfiguration(), checkpoint);
       PretrainConfig config = JSON.treeToValue(loaded.state().get("config"), PretrainConfig.class);
-      int seq = manifest.path("sequence_length").asInt();
-      int maxPred = manifest.path("config").path("objective").path("max_predictions_per_seq").asInt(20);
       var trainer = new dev.sparkpretrain.train.ParameterAveragingTrainer<>(config.trainer(), config.seed(),
-          new dev.sparkpretrain.train.BertTrainingObjective(seq, maxPred));
+          TrainJob.objective(manifest, data));
       Integer bs = args.intValue("batch-size");
       Map<String, Object> result = TrainJob.evaluate(spark, trainer, loaded.graph(), data + "/validation",
           bs == null ? 32 : bs);

@@ -1,6 +1,8 @@
 package dev.sparkpretrain.train;
 
 import dev.sparkpretrain.jobs.prepare.BertShards;
+import dev.sparkpretrain.model.OptimizerConfig;
+import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.bert.BertBatch;
 import dev.sparkpretrain.model.bert.BertMetrics;
 import dev.sparkpretrain.model.bert.BertModel;
@@ -23,6 +25,11 @@ public final class BertTrainingObjective implements TrainingObjective<BertExampl
   public BertTrainingObjective(int maxSeqLength, int maxPredictions) {
     this.maxSeqLength = maxSeqLength;
     this.maxPredictions = maxPredictions;
+  }
+
+  @Override
+  public ComputationGraph build(TransformerConfig model, OptimizerConfig optimizer, long seed) {
+    return BertModel.build(model, optimizer, seed);
   }
 
   @Override

@@ -73,15 +73,18 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     void afterRound(List<StepMetrics> steps, ComputationGraph graph) throws IOException;
   }
 
+  public TrainingObjective<E> objective() {
+    return objective;
+  }
+
   /** Worker partitions of the training examples, cached for the whole run. */
   public JavaRDD<List<E>> workerData(Dataset<Row> shards) {
     TrainingObjective<E> obj = objective;
     int workers = config.workers();
     JavaRDD<List<E>> data = shards.javaRDD()
-        .mapToPair(r -> {
-          E e = obj.fromRow(r);
-          return new Tuple2<>(obj.exampleId(e), e);
-        })
+        .map(obj::fromRow)
+        .filter(obj::keep)
+        .mapToPair(e -> new Tuple2<>(obj.exampleId(e), e))
         .partitionBy(new HashPartitioner(workers))
         .mapPartitions(it -> {
           List<Tuple2<Long, E>> all = new ArrayList<>();

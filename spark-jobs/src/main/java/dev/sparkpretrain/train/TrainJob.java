@@ -10,8 +10,6 @@ import dev.sparkpretrain.config.TrainerConfig;
 import dev.sparkpretrain.jobs.prepare.PrepareJob;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
-import dev.sparkpretrain.model.bert.BertModel;
-import dev.sparkpretrain.objective.BertExample;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -87,16 +85,32 @@ public final class TrainJob {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration hadoop = sc.hadoopConfiguration();
     ObjectNode manifest = readManifest(hadoop, shards);
-    if (!"bert".equals(manifest.path("objective").asText())) {
-      throw new ConfigException("--data " + shards + ": objective '" + manifest.path("objective").asText()
-          + "' cannot be trained yet (only bert)");
-    }
+    return runWith(objective(manifest, shards), spark, config, shards, runDir, resume, console, interruptAfterStep,
+        manifest);
+  }
+
+  /** The training objective of a dataset, from its manifest. */
+  public static TrainingObjective<?> objective(ObjectNode manifest, String shards) {
+    int seqLength = manifest.path("sequence_length").asInt();
+    JsonNode objectiveConf = manifest.path("config").path("objective");
+    String name = manifest.path("objective").asText();
+    return switch (name) {
+      case "bert" -> new BertTrainingObjective(seqLength, objectiveConf.path("max_predictions_per_seq").asInt(
+          ((BertObjectiveConfig) BertObjectiveConfig.defaults()).maxPredictionsPerSeq()));
+      case "gpt" -> new GptTrainingObjective(seqLength);
+      default -> throw new ConfigException("--data " + shards + ": objective '" + name
+          + "' cannot be trained yet (bert and gpt can)");
+    };
+  }
+
+  private static <E extends java.io.Serializable> Summary runWith(TrainingObjective<E> objective, SparkSession spark,
+      PretrainConfig config, String shards, String runDir, boolean resume, PrintStream console,
+      int interruptAfterStep, ObjectNode manifest) throws IOException {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hadoop = sc.hadoopConfiguration();
     int vocabSize = manifest.path("tokenizer").path("vocab_size").asInt();
     String fingerprint = manifest.path("tokenizer").path("sha256").asText();
     int seqLength = manifest.path("sequence_length").asInt();
-    JsonNode objectiveConf = manifest.path("config").path("objective");
-    int maxPredictions = objectiveConf.path("max_predictions_per_seq").asInt(
-        ((BertObjectiveConfig) BertObjectiveConfig.defaults()).maxPredictionsPerSeq());
 
     TrainerConfig tc = config.trainer();
     TransformerConfig modelConfig = TransformerConfig.preset(config.model().preset()).withVocabSize(vocabSize);
@@ -125,7 +139,7 @@ public final class TrainJob {
       startStep = loaded.state().path("step").asInt();
       console.printf(Locale.ROOT, "resume: from %s (step %d)%n", newest.get(), startStep);
     } else {
-      graph = BertModel.build(modelConfig, optimizer(tc), config.seed());
+      graph = objective.build(modelConfig, optimizer(tc), config.seed());
     }
     int modelVocab = modelConfig.vocabSize();
     if (modelVocab != vocabSize) {
@@ -139,8 +153,7 @@ public final class TrainJob {
       out.write(config.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    BertTrainingObjective objective = new BertTrainingObjective(seqLength, maxPredictions);
-    ParameterAveragingTrainer<BertExample> trainer = new ParameterAveragingTrainer<>(tc, config.seed(), objective);
+    ParameterAveragingTrainer<E> trainer = new ParameterAveragingTrainer<>(tc, config.seed(), objective);
     if (tc.precision() != TrainerConfig.Precision.FP32) {
       // The CPU backend's half-precision kernels are unusable (slow, NaN): compute stays FP32 on every backend for
       // now; fp16 turns on dynamic loss scaling so runs keep their semantics when the low-precision copy lands.
@@ -156,7 +169,7 @@ public final class TrainJob {
       }
       trainer.lossScaler(scaler);
     }
-    JavaRDD<java.util.List<BertExample>> data = trainer.workerData(spark.read().parquet(shards + "/train"));
+    JavaRDD<java.util.List<E>> data = trainer.workerData(spark.read().parquet(shards + "/train"));
 
     console.printf(Locale.ROOT, "train: %s, %,d parameters, %d workers x %d micro-batches of %d, %d steps%n",
         config.model().preset(), graph.numParams(), tc.workers(), tc.gradientAccumulation(), tc.microBatchSize(),
@@ -225,24 +238,19 @@ public final class TrainJob {
     return s;
   }
 
-  /** Loss, perplexity and accuracies on a split, as a JSON-ready map. */
-  public static Map<String, Object> evaluate(SparkSession spark, ParameterAveragingTrainer<BertExample> trainer,
-      ComputationGraph graph, String split, int batchSize) {
+  /** Loss and accuracies ({@code mlm_accuracy}, {@code nsp_accuracy}, {@code lm_accuracy}) on a split. */
+  public static <E extends java.io.Serializable> Map<String, Object> evaluate(SparkSession spark,
+      ParameterAveragingTrainer<E> trainer, ComputationGraph graph, String split, int batchSize) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     sc.setJobGroup("eval", "evaluate on " + split, false);
-    JavaRDD<BertExample> examples = spark.read().parquet(split).javaRDD()
-        .map(dev.sparkpretrain.jobs.prepare.BertShards::fromRow);
+    TrainingObjective<E> objective = trainer.objective();
+    JavaRDD<E> examples = spark.read().parquet(split).javaRDD().map(objective::fromRow);
     TrainingObjective.Evaluation e = trainer.evaluate(sc, examples, graph, batchSize);
     sc.clearJobGroup();
-    Map<String, Object> out = new LinkedHashMap<>();
-    double loss = e.batches() == 0 ? Double.NaN : e.lossSum() / e.batches();
-    out.put("loss", loss);
-    long mlmTotal = e.counts().getOrDefault("mlm_total", 0L);
-    long nspTotal = e.counts().getOrDefault("nsp_total", 0L);
-    out.put("mlm_accuracy", mlmTotal == 0 ? Double.NaN : (double) e.counts().get("mlm_correct") / mlmTotal);
-    out.put("nsp_accuracy", nspTotal == 0 ? Double.NaN : (double) e.counts().get("nsp_correct") / nspTotal);
-    out.put("masked_tokens", mlmTotal);
-    out.put("examples", nspTotal);
+    Map<String, Object> out = e.summary();
+    if (out.containsKey("lm_accuracy")) {
+      out.put("perplexity", Math.exp((double) out.get("loss")));
+    }
     return out;
   }
 }

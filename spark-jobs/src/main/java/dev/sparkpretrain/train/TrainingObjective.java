@@ -3,6 +3,8 @@ package dev.sparkpretrain.train;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
+import dev.sparkpretrain.model.OptimizerConfig;
+import dev.sparkpretrain.model.TransformerConfig;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -14,7 +16,15 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * @param <E> one example as read from a shard
  */
 public interface TrainingObjective<E extends Serializable> extends Serializable {
+  /** The model this objective trains, initialised. */
+  ComputationGraph build(TransformerConfig model, OptimizerConfig optimizer, long seed);
+
   E fromRow(Row row);
+
+  /** Whether an example can be trained on (e.g. GPT drops the one short window that may end a split). */
+  default boolean keep(E example) {
+    return true;
+  }
 
   /** A stable per-example id (shuffling and dynamic masking are seeded by it). */
   long exampleId(E example);
@@ -36,5 +46,21 @@ public interface TrainingObjective<E extends Serializable> extends Serializable 
    * Sums of a batch's evaluation; {@code counts} hold numerators/denominators so several batches and workers
    * merge exactly (e.g. mlm_correct / mlm_total).
    */
-  record Evaluation(double lossSum, long batches, Map<String, Long> counts) implements Serializable {}
+  record Evaluation(double lossSum, long batches, Map<String, Long> counts) implements Serializable {
+    /** {@code loss}, and {@code X_accuracy} for every {@code X_correct}/{@code X_total} pair, as JSON-ready values. */
+    public Map<String, Object> summary() {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      double loss = batches == 0 ? Double.NaN : lossSum / batches;
+      out.put("loss", loss);
+      for (var e : new java.util.TreeMap<>(counts).entrySet()) {
+        if (e.getKey().endsWith("_correct")) {
+          String name = e.getKey().substring(0, e.getKey().length() - "_correct".length());
+          long total = counts.getOrDefault(name + "_total", 0L);
+          out.put(name + "_accuracy", total == 0 ? Double.NaN : (double) e.getValue() / total);
+          out.put(name + "_predictions", total);
+        }
+      }
+      return out;
+    }
+  }
 }

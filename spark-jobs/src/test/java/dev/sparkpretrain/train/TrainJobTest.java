@@ -30,6 +30,8 @@ class TrainJobTest {
   @TempDir static Path dir;
   static String shards;
   static PretrainConfig config;
+  static Tokenizer tokenizer;
+  static String tokenizerSha;
   static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
   @BeforeAll
@@ -67,11 +69,12 @@ class TrainJobTest {
           checkpoint_every: 4
           keep_checkpoints: 5
         """.formatted(corpus.toUri()), "test");
-    Tokenizer tokenizer = TokenizerTrainJob.train(spark, config.data(), config.tokenizer());
+    tokenizer = TokenizerTrainJob.train(spark, config.data(), config.tokenizer());
     Path tokenizerFile = dir.resolve("tokenizer.json");
     Files.writeString(tokenizerFile, tokenizer.toJson());
+    tokenizerSha = ContentHash.sha256(tokenizerFile);
     shards = dir.resolve("shards").toUri().toString();
-    PrepareJob.run(spark, config, tokenizer, ContentHash.sha256(tokenizerFile), shards, false);
+    PrepareJob.run(spark, config, tokenizer, tokenizerSha, shards, false);
   }
 
   @AfterAll
@@ -101,6 +104,40 @@ class TrainJobTest {
       assertEquals(List.of("step-00000004", "step-00000008"),
           s.map(p -> p.getFileName().toString()).sorted().toList());
     }
+  }
+
+  @Test
+  void gptTrainsOnPackedWindowsAndReportsPerplexity() throws IOException {
+    PretrainConfig gpt = PretrainConfig.parse("""
+        seed: 3
+        data:
+          input: %s
+          format: paragraphs
+          min_chars: 20
+          validation_fraction: 0.1
+        objective:
+          type: gpt
+          max_seq_length: 32
+          end_of_text: "[SEP]"
+        model:
+          preset: gpt2-tiny
+        trainer:
+          workers: 2
+          micro_batch_size: 4
+          gradient_accumulation: 2
+          averaging_frequency: 5
+          max_steps: 20
+          learning_rate: 0.002
+          warmup_steps: 2
+        """.formatted(config.data().input()), "test");
+    String gptShards = dir.resolve("gpt-shards").toUri().toString();
+    PrepareJob.run(spark, gpt, tokenizer, tokenizerSha, gptShards, false);
+    TrainJob.Summary s = TrainJob.run(spark, gpt, gptShards, dir.resolve("run-gpt").toUri().toString(), false, QUIET);
+    assertEquals(20, s.step());
+    assertTrue(s.lastLoss() < s.firstLoss() - 0.5, "loss falls: " + s.firstLoss() + " -> " + s.lastLoss());
+    double perplexity = (double) s.evaluation().get("perplexity");
+    assertTrue(perplexity > 1 && perplexity < 800, "validation perplexity " + perplexity + " (vocab 800)");
+    assertTrue((long) s.evaluation().get("lm_predictions") > 0);
   }
 
   @Test
