@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.layers;
 
+import dev.sparkpretrain.model.ops.Layout;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.workspace.ArrayType;
@@ -63,8 +64,13 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
         }
 
         private INDArray probabilities(INDArray x) {
+            return probabilities(x, false);
+        }
+
+        /** Softmax of {@code x (+ bias)} as {@code [rows, classes]}; overwrites {@code x} when {@code inPlace}. */
+        private INDArray probabilities(INDArray x, boolean inPlace) {
             int c = layerConf().getNumClasses();
-            INDArray z = x.dup('c').reshape('c', x.length() / c, c);
+            INDArray z = (inPlace ? Layout.contiguous(x) : x.dup('c')).reshape('c', x.length() / c, c);
             if (layerConf().isHasBias()) {
                 z.addiRowVector(param("bias"));
             }
@@ -120,7 +126,10 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
 
         @Override
         protected INDArray backward(INDArray ignored) {
-            INDArray p = probabilities(input);
+            // The logits are consumed here only (the score is cached below), so the softmax may overwrite them:
+            // for a causal LM head that saves a copy of [B*T, V].
+            long[] shape = input.shape();
+            INDArray p = probabilities(input, true);
             INDArray[] g = new INDArray[1];
             scoredValue = lossAndGradient(p, g);
             scoredInput = input;
@@ -129,7 +138,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             if (layerConf().isHasBias()) {
                 grad("bias").assign(g[0].sum(0));
             }
-            return g[0].reshape('c', input.shape());
+            return g[0].reshape('c', shape);
         }
 
         @Override
