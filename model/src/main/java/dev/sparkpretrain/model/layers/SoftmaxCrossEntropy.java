@@ -1,6 +1,6 @@
 package dev.sparkpretrain.model.layers;
 
-import dev.sparkpretrain.model.ops.Layout;
+import dev.sparkpretrain.model.ops.Dense;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.workspace.ArrayType;
@@ -63,14 +63,10 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             super(conf, dataType);
         }
 
+        /** Softmax of {@code x (+ bias)} as a new {@code [rows, classes]} array in the current workspace. */
         private INDArray probabilities(INDArray x) {
-            return probabilities(x, false);
-        }
-
-        /** Softmax of {@code x (+ bias)} as {@code [rows, classes]}; overwrites {@code x} when {@code inPlace}. */
-        private INDArray probabilities(INDArray x, boolean inPlace) {
             int c = layerConf().getNumClasses();
-            INDArray z = (inPlace ? Layout.contiguous(x) : x.dup('c')).reshape('c', x.length() / c, c);
+            INDArray z = x.dup('c').reshape('c', x.length() / c, c);
             if (layerConf().isHasBias()) {
                 z.addiRowVector(param("bias"));
             }
@@ -126,17 +122,16 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
 
         @Override
         protected INDArray backward(INDArray ignored) {
-            // The logits are consumed here only (the score is cached below), so the softmax may overwrite them:
-            // for a causal LM head that saves a copy of [B*T, V].
+            // The copy of the logits made here becomes the epsilon, so it must live in this (ACTIVATION_GRAD) scope.
             long[] shape = input.shape();
-            INDArray p = probabilities(input, true);
+            INDArray p = probabilities(input);
             INDArray[] g = new INDArray[1];
             scoredValue = lossAndGradient(p, g);
             scoredInput = input;
             scoredLabels = labels;
             scoredMask = maskArray;
             if (layerConf().isHasBias()) {
-                grad("bias").assign(g[0].sum(0));
+                Dense.columnSums(g[0], grad("bias"));
             }
             return g[0].reshape('c', shape);
         }
