@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.layers;
 
+import dev.sparkpretrain.model.ops.Dense;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.workspace.ArrayType;
@@ -83,6 +84,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             super(conf, dataType);
         }
 
+        /** Softmax of {@code x (+ bias)} as a new {@code [rows, classes]} array in the current workspace. */
         private INDArray probabilities(INDArray x) {
             int c = layerConf().getNumClasses();
             INDArray z = x.dup('c').reshape('c', x.length() / c, c);
@@ -142,6 +144,8 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
 
         @Override
         protected INDArray backward(INDArray ignored) {
+            // The copy of the logits made here becomes the epsilon, so it must live in this (ACTIVATION_GRAD) scope.
+            long[] shape = input.shape();
             INDArray p = probabilities(input);
             INDArray[] g = new INDArray[1];
             scoredValue = lossAndGradient(p, g);
@@ -152,9 +156,9 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             scoredLabels = labels;
             scoredMask = maskArray;
             if (layerConf().isHasBias()) {
-                grad("bias").assign(g[0].sum(0));
+                Dense.columnSums(g[0], grad("bias"));
             }
-            return g[0].reshape('c', input.shape());
+            return g[0].reshape('c', shape);
         }
 
         @Override

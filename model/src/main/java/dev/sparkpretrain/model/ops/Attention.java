@@ -86,7 +86,9 @@ public final class Attention {
         // dS = P * (dP - rowDot), rowDot [B,h,Tq] broadcast over keys
         Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp(dP, rowDot, dP, 0, 1, 2));
         INDArray dS = dP.muli(p);
-        INDArray dBias = wantPositionBias ? dS.sum(0) : null;
+        INDArray dBias = wantPositionBias
+                ? Dense.columnSums(dS.reshape('c', dS.size(0), dS.length() / dS.size(0))).reshape('c', dS.size(1), dS.size(2), dS.size(3))
+                : null;
         Nd4j.matmul(dS, st.k(), dq, false, false, false);
         Nd4j.matmul(dS, st.q(), dk, true, false, false);
         if (st.scale() != 1.0) {

@@ -27,8 +27,29 @@ public final class Dense {
                                     boolean wantInputGradient) {
         Nd4j.gemm(x, dy, dW, true, false, 1.0, 0.0);
         if (db != null) {
-            db.assign(dy.sum(0));
+            columnSums(dy, db);
         }
         return wantInputGradient ? Nd4j.gemm(dy, w, false, true) : null;
+    }
+
+    /**
+     * Writes the column sums of {@code m [N, C]} into {@code out} (C values, any shape), as the product
+     * {@code ones[1, N] m}: ND4J's {@code sum(0)} on a row-major matrix reduces along strides and took as long as a
+     * GEMM of the same matrix.
+     */
+    public static INDArray columnSums(INDArray m, INDArray out) {
+        INDArray rows = Layout.contiguous(m);
+        INDArray ones = Nd4j.ones(rows.dataType(), 1, rows.size(0));
+        INDArray target = out.reshape('c', 1, rows.size(1));
+        Nd4j.gemm(ones, rows, target, false, false, 1.0, 0.0);
+        if (target != out && !target.isView()) {
+            out.assign(target);
+        }
+        return out;
+    }
+
+    /** The column sums of {@code m [N, C]} as a new {@code [C]} vector. */
+    public static INDArray columnSums(INDArray m) {
+        return columnSums(m, Nd4j.createUninitialized(m.dataType(), m.size(1)));
     }
 }

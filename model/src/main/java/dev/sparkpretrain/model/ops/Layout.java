@@ -12,9 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Layout {
     private Layout() {}
 
-    /** {@code x} itself when it is a dense row-major array starting at offset 0, else a row-major copy. */
+    /** {@code x} itself when its elements are dense and row-major (a view at an offset is fine), else a copy. */
     public static INDArray contiguous(INDArray x) {
-        if (x.ordering() == 'c' && !x.isView() && Shape.hasDefaultStridesForShape(x)) {
+        if (x.ordering() == 'c' && Shape.hasDefaultStridesForShape(x) && x.length() <= x.data().length() - x.offset()) {
             return x;
         }
         return x.dup('c');

@@ -44,9 +44,9 @@ public enum Norm {
      * {@code dBeta}. {@code dy} is left untouched.
      */
     public INDArray backward(INDArray dy, State s, INDArray gamma, INDArray dGamma, INDArray dBeta) {
-        dGamma.assign(dy.mul(s.xhat()).sum(0).reshape(dGamma.shape()));
+        Dense.columnSums(dy.mul(s.xhat()), dGamma);
         if (centred) {
-            dBeta.assign(dy.sum(0).reshape(dBeta.shape()));
+            Dense.columnSums(dy, dBeta);
         }
         INDArray dxhat = dy.mulRowVector(gamma);
         INDArray m2 = dxhat.mul(s.xhat()).mean(true, 1);

@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.vertices;
 
+import dev.sparkpretrain.model.ops.Dense;
 import dev.sparkpretrain.model.ops.Dropout;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -110,7 +111,7 @@ public class EmbeddingLookup extends ParameterlessVertex {
             INDArray dTable = Nd4j.zeros(d.dataType(), tableRows, width);
             IndexRows.scatterAdd(dTable, ids, d);
             if (conf.positions > 0) {
-                INDArray dPos = d.reshape('c', batch, time * width).sum(0).reshape('c', time, width);
+                INDArray dPos = Dense.columnSums(d.reshape('c', batch, time * width)).reshape('c', time, width);
                 dTable.get(NDArrayIndex.interval(conf.vocabSize, conf.vocabSize + time), NDArrayIndex.all()).addi(dPos);
             }
             if (conf.types > 0) {

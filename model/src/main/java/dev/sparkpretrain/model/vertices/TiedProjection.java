@@ -73,7 +73,7 @@ public class TiedProjection extends ParameterlessVertex {
             if (conf.scale != 1.0) {
                 x2.muli(conf.scale);
             }
-            INDArray logits = x2.mmul(words(in[1]).transpose());
+            INDArray logits = Nd4j.gemm(x2, words(in[1]), false, true);
             long[] outShape = inShape.clone();
             outShape[outShape.length - 1] = conf.vocabSize;
             return logits.reshape('c', outShape);
@@ -83,12 +83,12 @@ public class TiedProjection extends ParameterlessVertex {
         protected INDArray[] backward(INDArray dy) {
             long h = inShape[inShape.length - 1];
             INDArray d = dy.dup('c').reshape('c', dy.length() / conf.vocabSize, conf.vocabSize);
-            INDArray dx = d.mmul(words(inputs[1]));
+            INDArray dx = Nd4j.gemm(d, words(inputs[1]), false, false);
             if (conf.scale != 1.0) {
                 dx.muli(conf.scale);
             }
             INDArray dTable = Nd4j.zeros(d.dataType(), tableRows, h);
-            words(dTable).assign(d.transpose().mmul(x2));
+            Nd4j.gemm(d, x2, words(dTable), true, false, 1.0, 0.0);
             return new INDArray[] {dx.reshape('c', inShape), dTable};
         }
 

@@ -28,7 +28,7 @@ import java.util.Random;
  * <pre>
  * mvn -q -o -pl model test-compile
  * java -cp "$(cat cp.txt):model/target/classes:model/target/test-classes" \
- *     dev.sparkpretrain.model.bench.ThroughputBenchmark [tiny|mini] [mlm|causal] [steps] [batch]
+ *     dev.sparkpretrain.model.bench.ThroughputBenchmark [tiny|mini|base] [mlm|causal] [steps] [batch] [warmup]
  * </pre>
  */
 public final class ThroughputBenchmark {
@@ -40,7 +40,9 @@ public final class ThroughputBenchmark {
         return switch (name) {
             case "tiny" -> new Shape(2, 128, 4, 512, 128, 8000, batch);
             case "mini" -> new Shape(4, 256, 4, 1024, 128, 30522, batch);
-            default -> throw new IllegalArgumentException("config must be tiny or mini, got " + name);
+            // BERT-base / GPT-2-small widths, for the memory figure (issue 5: bert-base at sequence 512, batch 8)
+            case "base" -> new Shape(12, 768, 12, 3072, 512, 30522, batch);
+            default -> throw new IllegalArgumentException("config must be tiny, mini or base, got " + name);
         };
     }
 
@@ -49,6 +51,7 @@ public final class ThroughputBenchmark {
         String objective = args.length > 1 ? args[1] : "mlm";
         int steps = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 32;
+        int warmupSteps = args.length > 4 ? Integer.parseInt(args[4]) : -1;
         Shape s = shape(config, batch);
         System.out.printf(Locale.ROOT, "threads: OMP_NUM_THREADS=%s, cores=%d%n", System.getenv("OMP_NUM_THREADS"),
                 Runtime.getRuntime().availableProcessors());
@@ -79,7 +82,7 @@ public final class ThroughputBenchmark {
         }
         System.out.printf(Locale.ROOT, "%s %s: %d parameters, batch %d x seq %d, %.2f GFLOP per step%n", config,
                 objective, graph.numParams(), s.batch, s.seq, flops / 1e9);
-        int warmup = Math.max(3, steps / 5);
+        int warmup = warmupSteps >= 0 ? warmupSteps : Math.max(3, steps / 5);
         for (int i = 0; i < warmup; i++) graph.fit(data);
         List<Double> times = new ArrayList<>();
         long cpu0 = processCpuNanos();
