@@ -98,8 +98,8 @@ public final class TrainJob {
       case "bert" -> new BertTrainingObjective(seqLength, objectiveConf.path("max_predictions_per_seq").asInt(
           ((BertObjectiveConfig) BertObjectiveConfig.defaults()).maxPredictionsPerSeq()));
       case "gpt" -> new GptTrainingObjective(seqLength);
-      default -> throw new ConfigException("--data " + shards + ": objective '" + name
-          + "' cannot be trained yet (bert and gpt can)");
+      case "t5" -> new T5TrainingObjective();
+      default -> throw new ConfigException("--data " + shards + ": unknown objective '" + name + "'");
     };
   }
 
@@ -248,7 +248,7 @@ public final class TrainJob {
     TrainingObjective.Evaluation e = trainer.evaluate(sc, examples, graph, batchSize);
     sc.clearJobGroup();
     Map<String, Object> out = e.summary();
-    if (out.containsKey("lm_accuracy")) {
+    if (out.containsKey("lm_accuracy") || out.containsKey("target_accuracy")) {
       out.put("perplexity", Math.exp((double) out.get("loss")));
     }
     return out;

@@ -130,6 +130,32 @@ class T5PrepareTest {
   }
 
   /** Sentinels appear as vocab-1, vocab-2, ... in order; returns how many. */
+  /** The shards train a T5 (encoder-decoder, teacher forcing) through the same parameter-averaging trainer. */
+  @Test
+  void t5TrainsOnTheShards() throws IOException {
+    String out = dir.resolve("t5-train-shards").toUri().toString();
+    PrepareJob.run(spark, config, tokenizer, "b".repeat(64), out, false);
+    PretrainConfig train = PretrainConfig.parse(config.toJson(), "resolved").withTrainer(PretrainConfig.parse("""
+        trainer:
+          workers: 2
+          micro_batch_size: 4
+          gradient_accumulation: 2
+          averaging_frequency: 5
+          max_steps: 20
+          learning_rate: 0.003
+          warmup_steps: 2
+        """, "test").trainer());
+    train = new PretrainConfig(train.seed(), train.data(), train.tokenizer(), train.objective(),
+        new dev.sparkpretrain.config.ModelConfig("t5-tiny"), train.trainer());
+    var quiet = new java.io.PrintStream(new java.io.ByteArrayOutputStream());
+    dev.sparkpretrain.train.TrainJob.Summary s = dev.sparkpretrain.train.TrainJob.run(spark, train, out,
+        dir.resolve("t5-run").toUri().toString(), false, quiet);
+    assertEquals(20, s.step());
+    assertTrue(s.lastLoss() < s.firstLoss() - 0.5, "loss falls: " + s.firstLoss() + " -> " + s.lastLoss());
+    assertTrue((long) s.evaluation().get("target_predictions") > 0, s.evaluation().toString());
+    assertTrue(Double.isFinite((double) s.evaluation().get("perplexity")), s.evaluation().toString());
+  }
+
   private static int checkSentinelsCountDown(List<Integer> ids, int vocab) {
     int expected = vocab - 1;
     for (int id : ids) {
