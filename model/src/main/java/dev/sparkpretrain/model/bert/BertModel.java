@@ -1,11 +1,12 @@
 package dev.sparkpretrain.model.bert;
 
+import dev.sparkpretrain.model.GraphSetup;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.layers.ClsPooler;
 import dev.sparkpretrain.model.layers.EmbeddingTables;
 import dev.sparkpretrain.model.layers.NormLayer;
-import dev.sparkpretrain.model.layers.ParameterizedLayer;
+
 import dev.sparkpretrain.model.layers.Projection;
 import dev.sparkpretrain.model.layers.SoftmaxCrossEntropy;
 import dev.sparkpretrain.model.layers.TransformerBlock;
@@ -15,8 +16,8 @@ import dev.sparkpretrain.model.vertices.EmbeddingLookup;
 import dev.sparkpretrain.model.vertices.GatherPositions;
 import dev.sparkpretrain.model.vertices.TiedProjection;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.WorkspaceMode;
+
+
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -58,10 +59,8 @@ public final class BertModel {
 
     /** An initialised FP32 graph. */
     public static ComputationGraph build(TransformerConfig config, OptimizerConfig optimizer, long seed) {
-        ComputationGraph graph = new ComputationGraph(
+        return GraphSetup.initialised(
                 configuration(config, optimizer.updater(), optimizer.weightRegularization(), seed, DataType.FLOAT));
-        graph.init();
-        return graph;
     }
 
     /** The graph configuration with any updater and data type (gradient checks use NoOp and DOUBLE). */
@@ -72,53 +71,37 @@ public final class BertModel {
             throw new IllegalArgumentException("BertModel needs a BERT config, got " + c.family());
         }
         int h = c.hiddenSize();
-        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
-                .seed(seed)
-                .dataType(dataType)
-                .updater(updater)
-                .regularization(weightRegularization)
-                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
-                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
-                .graphBuilder()
-                .addInputs(INPUT_IDS, SEGMENT_IDS, MASKED_LM_POSITIONS);
+        GraphSetup s = new GraphSetup(updater, weightRegularization, seed, dataType);
+        ComputationGraphConfiguration.GraphBuilder g = s.graphBuilder(INPUT_IDS, SEGMENT_IDS, MASKED_LM_POSITIONS);
 
-        g.addLayer("embeddingTables", configure(new EmbeddingTables(c.vocabSize(), c.maxPositions(), c.typeVocabSize(),
-                h, c.initializerRange(), c.initializerRange()), updater, weightRegularization), INPUT_IDS);
+        g.addLayer("embeddingTables", s.configure(new EmbeddingTables(c.vocabSize(), c.maxPositions(),
+                c.typeVocabSize(), h, c.initializerRange(), c.initializerRange())), INPUT_IDS);
         g.addVertex("embeddings", new EmbeddingLookup(c.vocabSize(), c.maxPositions(), c.typeVocabSize(), 0.0),
                 INPUT_IDS, SEGMENT_IDS, "embeddingTables");
-        g.addLayer("embeddingNorm", configure(new NormLayer(h, Norm.LAYER, c.layerNormEps(), c.hiddenDropout()),
-                updater, weightRegularization), "embeddings");
+        g.addLayer("embeddingNorm", s.configure(new NormLayer(h, Norm.LAYER, c.layerNormEps(), c.hiddenDropout())),
+                "embeddings");
         String last = "embeddingNorm";
         for (int i = 0; i < c.numLayers(); i++) {
             TransformerBlock block = TransformerBlock.bert(h, c.numHeads(), c.intermediateSize(), c.hiddenDropout(),
                     c.attentionDropout(), c.layerNormEps(), c.initializerRange());
             block.setActivation(c.activation());
             String name = "encoder" + i;
-            g.addLayer(name, configure(block, updater, weightRegularization), last);
+            g.addLayer(name, s.configure(block), last);
             last = name;
         }
-        g.addLayer("pooler", configure(new ClsPooler(h, c.initializerRange()), updater, weightRegularization), last);
-        g.addLayer("nspLogits", configure(new Projection(h, 2, Activation.IDENTITY, null, c.layerNormEps(),
-                c.initializerRange()), updater, weightRegularization), "pooler");
-        g.addLayer(NSP, configure(new SoftmaxCrossEntropy(2, false), updater, weightRegularization), "nspLogits");
+        g.addLayer("pooler", s.configure(new ClsPooler(h, c.initializerRange())), last);
+        g.addLayer("nspLogits", s.configure(new Projection(h, 2, Activation.IDENTITY, null, c.layerNormEps(),
+                c.initializerRange())), "pooler");
+        g.addLayer(NSP, s.configure(new SoftmaxCrossEntropy(2, false)), "nspLogits");
         g.addVertex("mlmGather", new GatherPositions(), last, MASKED_LM_POSITIONS);
-        g.addLayer("mlmTransform", configure(new Projection(h, h, c.activation(), Norm.LAYER, c.layerNormEps(),
-                c.initializerRange()), updater, weightRegularization), "mlmGather");
+        g.addLayer("mlmTransform", s.configure(new Projection(h, h, c.activation(), Norm.LAYER, c.layerNormEps(),
+                c.initializerRange())), "mlmGather");
         g.addVertex("mlmLogits", new TiedProjection(c.vocabSize(), 1.0), "mlmTransform", "embeddingTables");
         // Per-example sums, so that accumulated micro-batches add up exactly (weights set by toMultiDataSet).
-        g.addLayer(MLM, configure(new SoftmaxCrossEntropy(c.vocabSize(), true).perExampleSum(), updater,
-                weightRegularization),
+        g.addLayer(MLM, s.configure(new SoftmaxCrossEntropy(c.vocabSize(), true).perExampleSum()),
                 "mlmLogits");
         g.setOutputs(MLM, NSP);
         return g.build();
-    }
-
-    private static ParameterizedLayer configure(ParameterizedLayer layer, IUpdater updater,
-                                                List<Regularization> weightRegularization) {
-        layer.setIUpdater(updater.clone());
-        layer.setRegularization(List.copyOf(weightRegularization));
-        layer.setRegularizationBias(List.of());
-        return layer;
     }
 
     /**

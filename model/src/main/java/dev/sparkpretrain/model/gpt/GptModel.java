@@ -1,18 +1,19 @@
 package dev.sparkpretrain.model.gpt;
 
+import dev.sparkpretrain.model.GraphSetup;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.layers.EmbeddingTables;
 import dev.sparkpretrain.model.layers.NormLayer;
-import dev.sparkpretrain.model.layers.ParameterizedLayer;
+
 import dev.sparkpretrain.model.layers.SoftmaxCrossEntropy;
 import dev.sparkpretrain.model.layers.TransformerBlock;
 import dev.sparkpretrain.model.ops.Norm;
 import dev.sparkpretrain.model.vertices.EmbeddingLookup;
 import dev.sparkpretrain.model.vertices.TiedProjection;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.WorkspaceMode;
+
+
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -44,10 +45,8 @@ public final class GptModel {
 
     /** An initialised FP32 graph. */
     public static ComputationGraph build(TransformerConfig config, OptimizerConfig optimizer, long seed) {
-        ComputationGraph graph = new ComputationGraph(
+        return GraphSetup.initialised(
                 configuration(config, optimizer.updater(), optimizer.weightRegularization(), seed, DataType.FLOAT));
-        graph.init();
-        return graph;
     }
 
     /** The graph configuration with any updater and data type. */
@@ -58,17 +57,10 @@ public final class GptModel {
             throw new IllegalArgumentException("GptModel needs a GPT config, got " + c.family());
         }
         int h = c.hiddenSize();
-        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
-                .seed(seed)
-                .dataType(dataType)
-                .updater(updater)
-                .regularization(weightRegularization)
-                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
-                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
-                .graphBuilder()
-                .addInputs(INPUT_IDS);
-        g.addLayer("embeddingTables", configure(new EmbeddingTables(c.vocabSize(), c.maxPositions(), 0, h,
-                c.initializerRange(), c.initializerRange()), updater, weightRegularization), INPUT_IDS);
+        GraphSetup s = new GraphSetup(updater, weightRegularization, seed, dataType);
+        ComputationGraphConfiguration.GraphBuilder g = s.graphBuilder(INPUT_IDS);
+        g.addLayer("embeddingTables", s.configure(new EmbeddingTables(c.vocabSize(), c.maxPositions(), 0, h,
+                c.initializerRange(), c.initializerRange())), INPUT_IDS);
         g.addVertex("embeddings", new EmbeddingLookup(c.vocabSize(), c.maxPositions(), 0, c.hiddenDropout()),
                 INPUT_IDS, "embeddingTables");
         // GPT-2 scales the init of the projections that feed the residual stream by 1/sqrt(2 * layers).
@@ -82,24 +74,15 @@ public final class GptModel {
             block.setActivation(c.activation());
             block.setOutputInitStd(residualStd);
             String name = "decoder" + i;
-            g.addLayer(name, configure(block, updater, weightRegularization), last);
+            g.addLayer(name, s.configure(block), last);
             last = name;
         }
-        g.addLayer("finalNorm", configure(new NormLayer(h, Norm.LAYER, c.layerNormEps(), 0.0), updater,
-                weightRegularization), last);
+        g.addLayer("finalNorm", s.configure(new NormLayer(h, Norm.LAYER, c.layerNormEps(), 0.0)), last);
         g.addVertex("lmLogits", new TiedProjection(c.vocabSize(), 1.0), "finalNorm", "embeddingTables");
-        g.addLayer(LM, configure(new SoftmaxCrossEntropy(c.vocabSize(), false), updater, weightRegularization),
+        g.addLayer(LM, s.configure(new SoftmaxCrossEntropy(c.vocabSize(), false)),
                 "lmLogits");
         g.setOutputs(LM);
         return g.build();
-    }
-
-    private static ParameterizedLayer configure(ParameterizedLayer layer, IUpdater updater,
-                                                List<Regularization> weightRegularization) {
-        layer.setIUpdater(updater.clone());
-        layer.setRegularization(List.copyOf(weightRegularization));
-        layer.setRegularizationBias(List.of());
-        return layer;
     }
 
     /** Features {@code windows[:, :T]} and labels {@code windows[:, 1:]}, no masks. */

@@ -1,11 +1,12 @@
 package dev.sparkpretrain.model.t5;
 
+import dev.sparkpretrain.model.GraphSetup;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.layers.EmbeddingTables;
 import dev.sparkpretrain.model.layers.MultiInputLayerVertex;
 import dev.sparkpretrain.model.layers.NormLayer;
-import dev.sparkpretrain.model.layers.ParameterizedLayer;
+
 import dev.sparkpretrain.model.layers.Projection;
 import dev.sparkpretrain.model.layers.RelativePositionBias;
 import dev.sparkpretrain.model.layers.SoftmaxCrossEntropy;
@@ -15,8 +16,8 @@ import dev.sparkpretrain.model.ops.Norm;
 import dev.sparkpretrain.model.vertices.EmbeddingLookup;
 import dev.sparkpretrain.model.vertices.TiedProjection;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.WorkspaceMode;
+
+
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -55,10 +56,8 @@ public final class T5Model {
 
     /** An initialised FP32 graph. */
     public static ComputationGraph build(TransformerConfig config, OptimizerConfig optimizer, long seed) {
-        ComputationGraph graph = new ComputationGraph(
+        return GraphSetup.initialised(
                 configuration(config, optimizer.updater(), optimizer.weightRegularization(), seed, DataType.FLOAT));
-        graph.init();
-        return graph;
     }
 
     public static ComputationGraphConfiguration configuration(TransformerConfig c, IUpdater updater,
@@ -69,16 +68,8 @@ public final class T5Model {
         }
         int h = c.hiddenSize();
         double factor = c.initializerRange();
-        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
-                .seed(seed)
-                .dataType(dataType)
-                .updater(updater)
-                .regularization(weightRegularization)
-                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
-                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
-                .graphBuilder()
-                .addInputs(INPUT_IDS, DECODER_INPUT_IDS);
-        Setup s = new Setup(updater, weightRegularization, seed, dataType);
+        GraphSetup s = new GraphSetup(updater, weightRegularization, seed, dataType);
+        ComputationGraphConfiguration.GraphBuilder g = s.graphBuilder(INPUT_IDS, DECODER_INPUT_IDS);
 
         g.addLayer("embeddingTables", s.configure(new EmbeddingTables(c.vocabSize(), 0, 0, h, factor, factor)),
                 INPUT_IDS);
@@ -126,15 +117,6 @@ public final class T5Model {
         g.addLayer(LM, s.configure(new SoftmaxCrossEntropy(c.vocabSize(), false)), "lmLogits");
         g.setOutputs(LM);
         return g.build();
-    }
-
-    private record Setup(IUpdater updater, List<Regularization> weightRegularization, long seed, DataType dataType) {
-        <L extends ParameterizedLayer> L configure(L layer) {
-            layer.setIUpdater(updater.clone());
-            layer.setRegularization(List.copyOf(weightRegularization));
-            layer.setRegularizationBias(List.of());
-            return layer;
-        }
     }
 
     /** Features (inputs, shifted targets), their masks, labels (targets) and label mask (target mask). */
