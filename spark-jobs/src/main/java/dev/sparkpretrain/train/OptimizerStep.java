@@ -28,7 +28,8 @@ public final class OptimizerStep implements Serializable {
   }
 
   /** What one step did. {@code loss} is the mean over micro-batches of the objective's loss (no penalty terms). */
-  public record Result(double loss, double gradNorm, long examples, boolean finite) implements Serializable {}
+  public record Result(double loss, double gradNorm, long examples, boolean finite,
+      java.util.Map<String, long[]> accuracyCounts) implements Serializable {}
 
   /**
    * Runs forward/backward on each micro-batch, then one update; advances the graph's iteration counter.
@@ -49,6 +50,7 @@ public final class OptimizerStep implements Serializable {
     INDArray sum = null;
     double lossSum = 0;
     long examples = 0;
+    java.util.Map<String, long[]> accuracy = new java.util.TreeMap<>();
     for (MultiDataSet mds : microBatches) {
       graph.setInputs(mds.getFeatures());
       graph.setLabels(mds.getLabels());
@@ -57,6 +59,14 @@ public final class OptimizerStep implements Serializable {
       // DL4J's score adds the regularization penalty (here: weight decay); report the objective's loss only.
       lossSum += graph.score() - graph.calcRegularizationScore(true);
       examples += mds.getFeatures(0).size(0);
+      for (Layer layer : graph.getLayers()) {
+        if (layer instanceof SoftmaxCrossEntropy.Impl out) {
+          long[] c = out.lastAccuracyCounts();
+          long[] acc = accuracy.computeIfAbsent(layer.conf().getLayer().getLayerName(), k -> new long[2]);
+          acc[0] += c[0];
+          acc[1] += c[1];
+        }
+      }
       INDArray g = graph.getFlattenedGradients();
       if (sum == null) {
         sum = g.dup();
@@ -73,7 +83,7 @@ public final class OptimizerStep implements Serializable {
     // Norm of the mean gradient (what the updater will see after dividing by the batch size).
     double gradNorm = sum.norm2Number().doubleValue() / examples;
     if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
-      return new Result(loss, gradNorm, examples, false);
+      return new Result(loss, gradNorm, examples, false, accuracy);
     }
     if (maxGradNorm > 0 && gradNorm > maxGradNorm) {
       sum.muli(maxGradNorm / gradNorm);
@@ -86,7 +96,7 @@ public final class OptimizerStep implements Serializable {
     params.subi(view.reshape(params.shape()));
     graph.getConfiguration().setIterationCount(iteration + 1);
     graph.getConfiguration().setEpochCount(epoch);
-    return new Result(loss, gradNorm, examples, true);
+    return new Result(loss, gradNorm, examples, true, accuracy);
   }
 
   private static void setLossScale(ComputationGraph graph, double scale) {

@@ -54,7 +54,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
    * (broadcast, task scheduling, parameter transfer and averaging).
    */
   public record StepMetrics(int step, double loss, double gradNorm, double learningRate, double tokensPerSecond,
-      long tokens, double roundSeconds, double lossScale, double syncFraction) {}
+      long tokens, double roundSeconds, double lossScale, double syncFraction, Map<String, Double> accuracy) {}
 
   private LossScaler scaler;
 
@@ -151,7 +151,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         int s = step + i + 1;
         metrics.add(new StepMetrics(s, sum.lossSum[i] / n, sum.gradNormSum[i] / n,
             OptimizerStep.learningRate(graph, s - 1, 0), roundTokens / seconds, sum.tokens[i], seconds,
-            scaler == null ? Double.NaN : sum.lossScaleSum[i] / n, sync));
+            scaler == null ? Double.NaN : sum.lossScaleSum[i] / n, sync, accuracy(sum, i)));
       }
       if (!sum.finite) {
         throw new NonFiniteLossException("loss or gradient became NaN/inf in steps " + (step + 1) + "-"
@@ -166,6 +166,15 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     sc.clearJobGroup();
     conf.destroy();
     return step;
+  }
+
+  /** Training accuracy per output layer ({@code mlm}, {@code nsp}, {@code lm}) at step index {@code i}. */
+  private static Map<String, Double> accuracy(WorkerResult sum, int i) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (i < sum.accuracy.size()) {
+      sum.accuracy.get(i).forEach((k, v) -> out.put(k + "_accuracy", v[1] == 0 ? Double.NaN : (double) v[0] / v[1]));
+    }
+    return out;
   }
 
   /** Raised when training diverges; the run stops and earlier checkpoints stay valid. */
@@ -244,6 +253,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
           result.gradNormSum[s] = r.gradNorm();
           result.tokens[s] = tokens;
           result.lossScaleSum[s] = scale;
+          result.accuracy.add(r.accuracyCounts());
           if (sc != null) {
             // Overflow under loss scaling: the step was skipped; halve the scale and go on (Megatron/DeepSpeed).
             skipped += r.finite() ? 0 : 1;
@@ -264,6 +274,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         out.skippedSteps = skipped;
         out.scaler = sc;
         out.computeSeconds = computeSeconds;
+        out.accuracy = result.accuracy;
         return Collections.singletonList(out).iterator();
       } finally {
         ExecutorModels.giveBack(json, g);

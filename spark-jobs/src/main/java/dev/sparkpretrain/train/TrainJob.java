@@ -190,6 +190,10 @@ public final class TrainJob {
           rec.put("tokens_per_s", m.tokensPerSecond());
           rec.put("tokens", m.tokens());
           rec.put("sync_fraction", m.syncFraction());
+          rec.putAll(m.accuracy());
+          if (m.accuracy().containsKey("lm_accuracy")) {
+            rec.put("perplexity", Math.exp(m.loss()));
+          }
           if (!Double.isNaN(m.lossScale())) {
             rec.put("loss_scale", m.lossScale());
           }

@@ -18,6 +18,8 @@ final class WorkerResult implements Serializable {
   long skippedSteps;          // overflowed steps, skipped (loss scaling)
   LossScaler scaler;          // the most cautious (smallest scale) of the workers' scalers at the end
   double computeSeconds;      // the slowest worker's time inside its optimizer steps
+  /** Per step, per output layer: {correct, total} argmax hits on real predictions (training accuracy). */
+  java.util.List<java.util.Map<String, long[]>> accuracy = new java.util.ArrayList<>();
 
   WorkerResult(float[] params, float[] updaterState, int steps) {
     this.params = params;
@@ -61,6 +63,20 @@ final class WorkerResult implements Serializable {
     r.skippedSteps = skippedSteps + o.skippedSteps;
     r.scaler = scaler == null ? o.scaler : o.scaler == null || scaler.scale() <= o.scaler.scale() ? scaler : o.scaler;
     r.computeSeconds = Math.max(computeSeconds, o.computeSeconds);
+    r.accuracy = new java.util.ArrayList<>();
+    for (int i = 0; i < Math.max(accuracy.size(), o.accuracy.size()); i++) {
+      java.util.Map<String, long[]> m = new java.util.TreeMap<>();
+      for (var side : java.util.List.of(accuracy, o.accuracy)) {
+        if (i < side.size()) {
+          side.get(i).forEach((k, v) -> {
+            long[] acc = m.computeIfAbsent(k, x -> new long[2]);
+            acc[0] += v[0];
+            acc[1] += v[1];
+          });
+        }
+      }
+      r.accuracy.add(m);
+    }
     return r;
   }
 }

@@ -135,6 +135,8 @@ class TrainJobTest {
     TrainJob.Summary s = TrainJob.run(spark, gpt, gptShards, dir.resolve("run-gpt").toUri().toString(), false, QUIET);
     assertEquals(20, s.step());
     assertTrue(s.lastLoss() < s.firstLoss() - 0.5, "loss falls: " + s.firstLoss() + " -> " + s.lastLoss());
+    String last = Files.readAllLines(dir.resolve("run-gpt/metrics.jsonl")).get(19);
+    assertTrue(last.contains("\"lm_accuracy\"") && last.contains("\"perplexity\""), last);
     double perplexity = (double) s.evaluation().get("perplexity");
     assertTrue(perplexity > 1 && perplexity < 800, "validation perplexity " + perplexity + " (vocab 800)");
     assertTrue((long) s.evaluation().get("lm_predictions") > 0);

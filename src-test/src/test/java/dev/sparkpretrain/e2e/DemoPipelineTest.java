@@ -135,6 +135,9 @@ class DemoPipelineTest {
       JsonNode s = steps.get(i);
       assertEquals(i + 1, s.get("step").asInt());
       assertTrue(s.has("lr") && s.has("grad_norm"), s.toString());
+      double mlm = s.get("mlm_accuracy").asDouble();
+      double nsp = s.get("nsp_accuracy").asDouble();
+      assertTrue(mlm >= 0 && mlm <= 1 && nsp >= 0 && nsp <= 1, "training accuracies per step: " + s);
       assertTrue(s.get("tokens_per_s").asDouble() > 0);
       assertTrue(Double.isFinite(s.get("loss").asDouble()));
     }

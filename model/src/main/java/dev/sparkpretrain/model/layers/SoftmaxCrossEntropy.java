@@ -76,8 +76,17 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
         /** Runtime loss scale for mixed precision: multiplies the gradient backprop starts with, not the score. */
         private double gradientScale = 1.0;
 
+        /** Real predictions scored by the last backward pass and how many of them the argmax got right. */
+        private long lastCorrect;
+        private long lastTotal;
+
         public void setGradientScale(double gradientScale) {
             this.gradientScale = gradientScale;
+        }
+
+        /** {@code {correct, total}} over the real (non-zero weight) predictions of the last training pass. */
+        public long[] lastAccuracyCounts() {
+            return new long[] {lastCorrect, lastTotal};
         }
 
         Impl(NeuralNetConfiguration conf, DataType dataType) {
@@ -148,6 +157,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             long[] shape = input.shape();
             INDArray p = probabilities(input);
             INDArray[] g = new INDArray[1];
+            countCorrect(p);
             scoredValue = lossAndGradient(p, g);
             if (gradientScale != 1.0) {
                 g[0].muli(gradientScale);
@@ -159,6 +169,24 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
                 Dense.columnSums(g[0], grad("bias"));
             }
             return g[0].reshape('c', shape);
+        }
+
+        /** Counts argmax hits on the probabilities (before they become the gradient), for training metrics. */
+        private void countCorrect(INDArray p) {
+            long n = p.size(0);
+            int[] y = labels.dup('c').reshape(n).toIntVector();
+            double[] w = maskArray == null ? null : maskArray.dup('c').reshape(n).toDoubleVector();
+            int[] argMax = p.argMax(1).toIntVector();
+            long correct = 0;
+            long total = 0;
+            for (int i = 0; i < n; i++) {
+                if (w == null || w[i] != 0) {
+                    total++;
+                    correct += argMax[i] == y[i] ? 1 : 0;
+                }
+            }
+            lastCorrect = correct;
+            lastTotal = total;
         }
 
         @Override
