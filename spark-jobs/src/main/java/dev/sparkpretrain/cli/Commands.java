@@ -60,14 +60,10 @@ final class Commands {
         args.intValue("vocab-size"), args.get("min-frequency") == null ? null : (long) args.intValue("min-frequency"),
         !args.flag("cased"));
     try (SparkSession spark = Sessions.open("tokenizer train", 0)) {
-      Tokenizer t = trainTokenizer(spark, data, tc);
+      Tokenizer t = TokenizerTrainJob.train(spark, data, tc);
       Files.writeString(Path.of(output), t.toJson());
       out.printf(Locale.ROOT, "wrote %s: %s, %,d tokens%n", output, Main.lower(tc.model()), t.vocabSize());
     }
-  }
-
-  static Tokenizer trainTokenizer(SparkSession spark, DataConfig data, TokenizerConfig tc) {
-    return TokenizerTrainJob.train(spark, data, tc);
   }
 
   static void prepare(List<String> argv, PrintStream out) throws Exception {
@@ -94,7 +90,7 @@ final class Commands {
     }
     try (SparkSession spark = Sessions.open("prepare", 0)) {
       if (tokenizer == null) {
-        tokenizer = trainTokenizer(spark, config.data(), config.tokenizer());
+        tokenizer = TokenizerTrainJob.train(spark, config.data(), config.tokenizer());
         Path file = Path.of(output + ".tokenizer.json");
         Files.writeString(file, tokenizer.toJson());
         fingerprint = sha256(file);

@@ -57,24 +57,19 @@ public final class BertExamples {
           if (chunk.size() >= 2) {
             aEnd = 1 + rng.nextInt(chunk.size() - 1); // randint(1, len(chunk) - 1)
           }
-          IntList a = new IntList();
-          BoolList aStarts = new BoolList();
-          IntList b = new IntList();
-          BoolList bStarts = new BoolList();
+          Segment a = new Segment();
+          Segment b = new Segment();
           int label;
           if (splitSentence) {
             label = 0;
             int[] only = sentences.get(chunk.get(0));
             boolean[] onlyStarts = starts.get(chunk.get(0));
             int cut = 1 + rng.nextInt(only.length - 1);
-            a.addAll(java.util.Arrays.copyOfRange(only, 0, cut));
-            aStarts.addAll(java.util.Arrays.copyOfRange(onlyStarts, 0, cut));
-            b.addAll(java.util.Arrays.copyOfRange(only, cut, only.length));
-            bStarts.addAll(java.util.Arrays.copyOfRange(onlyStarts, cut, only.length));
+            a.add(only, onlyStarts, 0, cut);
+            b.add(only, onlyStarts, cut, only.length);
           } else {
             for (int j = 0; j < aEnd; j++) {
-              a.addAll(sentences.get(chunk.get(j)));
-              aStarts.addAll(starts.get(chunk.get(j)));
+              a.add(sentences.get(chunk.get(j)), starts.get(chunk.get(j)));
             }
             if (randomNext) {
               label = 1;
@@ -82,8 +77,7 @@ public final class BertExamples {
               TokenizedDocument random = pool.draw(doc.key(), rng);
               int randomStart = rng.nextInt(random.sentences().size());
               for (int j = randomStart; j < random.sentences().size(); j++) {
-                b.addAll(random.sentences().get(j));
-                bStarts.addAll(random.wordStarts().get(j));
+                b.add(random.sentences().get(j), random.wordStarts().get(j));
                 if (b.size() >= targetBLength) {
                   break;
                 }
@@ -93,14 +87,13 @@ public final class BertExamples {
             } else {
               label = 0;
               for (int j = aEnd; j < chunk.size(); j++) {
-                b.addAll(sentences.get(chunk.get(j)));
-                bStarts.addAll(starts.get(chunk.get(j)));
+                b.add(sentences.get(chunk.get(j)), starts.get(chunk.get(j)));
               }
             }
           }
-          truncatePair(a, aStarts, b, bStarts, maxNumTokens, rng);
+          truncatePair(a, b, maxNumTokens, rng);
           if (a.size() >= 1 && b.size() >= 1) {
-            out.add(assemble(doc.key(), dupe, ordinal++, a, aStarts, b, bStarts, label, config, vocab, rng));
+            out.add(assemble(doc.key(), dupe, ordinal++, a, b, label, config, vocab, rng));
           }
         }
         chunk.clear();
@@ -112,25 +105,21 @@ public final class BertExamples {
   }
 
   /** Trims the longer segment, from the front or the back at random, until the pair fits (as the reference). */
-  static void truncatePair(IntList a, BoolList aStarts, IntList b, BoolList bStarts, int maxNumTokens,
-      SplittableRandom rng) {
+  static void truncatePair(Segment a, Segment b, int maxNumTokens, SplittableRandom rng) {
     while (a.size() + b.size() > maxNumTokens) {
       boolean truncA = a.size() > b.size();
-      IntList t = truncA ? a : b;
-      BoolList ts = truncA ? aStarts : bStarts;
+      Segment t = truncA ? a : b;
       // Random front/back truncation adds noise instead of always cutting the same end.
       if (rng.nextDouble() < 0.5) {
         t.removeFirst();
-        ts.removeFirst();
       } else {
         t.removeLast();
-        ts.removeLast();
       }
     }
   }
 
-  private static BertExample assemble(long key, int dupe, int ordinal, IntList a, BoolList aStarts, IntList b,
-      BoolList bStarts, int label, BertObjectiveConfig config, BertVocab vocab, SplittableRandom rng) {
+  private static BertExample assemble(long key, int dupe, int ordinal, Segment a, Segment b, int label,
+      BertObjectiveConfig config, BertVocab vocab, SplittableRandom rng) {
     int n = a.size() + b.size() + 3;
     int[] tokens = new int[n];
     int[] segments = new int[n];
@@ -140,14 +129,14 @@ public final class BertExamples {
     tokens[p] = vocab.cls();
     special[p++] = true;
     for (int j = 0; j < a.size(); j++, p++) {
-      tokens[p] = a.get(j);
-      wordStart[p] = aStarts.get(j);
+      tokens[p] = a.id(j);
+      wordStart[p] = a.wordStart(j);
     }
     tokens[p] = vocab.sep();
     special[p++] = true;
     for (int j = 0; j < b.size(); j++, p++) {
-      tokens[p] = b.get(j);
-      wordStart[p] = bStarts.get(j);
+      tokens[p] = b.id(j);
+      wordStart[p] = b.wordStart(j);
       segments[p] = 1;
     }
     tokens[p] = vocab.sep();

@@ -54,7 +54,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
    * (broadcast, task scheduling, parameter transfer and averaging).
    */
   public record StepMetrics(int step, double loss, double gradNorm, double learningRate, double tokensPerSecond,
-      long tokens, double roundSeconds, double lossScale, double syncFraction, Map<String, Double> accuracy) {}
+      long tokens, double lossScale, double syncFraction, Map<String, Double> accuracy) {}
 
   private LossScaler scaler;
 
@@ -150,7 +150,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       for (int i = 0; i < steps; i++) {
         int s = step + i + 1;
         metrics.add(new StepMetrics(s, sum.lossSum[i] / n, sum.gradNormSum[i] / n,
-            OptimizerStep.learningRate(graph, s - 1, 0), roundTokens / seconds, sum.tokens[i], seconds,
+            OptimizerStep.learningRate(graph, s - 1, 0), roundTokens / seconds, sum.tokens[i],
             scaler == null ? Double.NaN : sum.lossScaleSum[i] / n, sync, accuracy(sum, i)));
       }
       if (!sum.finite) {
@@ -229,11 +229,10 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         INDArray view = g.getUpdater().getStateViewArray();
         view.assign(Nd4j.createFromArray(state.value()).reshape(view.shape()));
         g.getConfiguration().setIterationCount(startStep);
-        WorkerResult result = new WorkerResult(null, null, steps);
+        WorkerResult result = new WorkerResult(steps);
         DataCursor<E> cursor = new DataCursor<>(examples, seed, (long) startStep * accumulation * microBatch);
         OptimizerStep optimizer = new OptimizerStep(maxGradNorm);
         LossScaler sc = scaler;
-        long skipped = 0;
         long t0 = System.nanoTime();
         for (int s = 0; s < steps; s++) {
           // Dropout draws from ND4J's per-thread generator: reseeding it from (seed, step, worker) makes every step
@@ -256,26 +255,17 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
           result.accuracy.add(r.accuracyCounts());
           if (sc != null) {
             // Overflow under loss scaling: the step was skipped; halve the scale and go on (Megatron/DeepSpeed).
-            skipped += r.finite() ? 0 : 1;
             sc = sc.next(!r.finite());
           } else if (!r.finite()) {
             result.finite = false;
             break;
           }
         }
-        double computeSeconds = (System.nanoTime() - t0) / 1e9;
-        WorkerResult out = new WorkerResult(g.params().data().asFloat(),
-            g.getUpdater().getStateViewArray().data().asFloat(), steps);
-        System.arraycopy(result.lossSum, 0, out.lossSum, 0, steps);
-        System.arraycopy(result.gradNormSum, 0, out.gradNormSum, 0, steps);
-        System.arraycopy(result.tokens, 0, out.tokens, 0, steps);
-        System.arraycopy(result.lossScaleSum, 0, out.lossScaleSum, 0, steps);
-        out.finite = result.finite;
-        out.skippedSteps = skipped;
-        out.scaler = sc;
-        out.computeSeconds = computeSeconds;
-        out.accuracy = result.accuracy;
-        return Collections.singletonList(out).iterator();
+        result.computeSeconds = (System.nanoTime() - t0) / 1e9;
+        result.params = g.params().data().asFloat();
+        result.updaterState = g.getUpdater().getStateViewArray().data().asFloat();
+        result.scaler = sc;
+        return Collections.singletonList(result).iterator();
       } finally {
         ExecutorModels.giveBack(json, g);
       }

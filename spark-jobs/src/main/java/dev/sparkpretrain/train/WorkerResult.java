@@ -7,23 +7,20 @@ import java.io.Serializable;
  * reduce, then divided on the driver) and per-step sums for the metrics.
  */
 final class WorkerResult implements Serializable {
-  final float[] params;
-  final float[] updaterState;
+  float[] params;             // set when the worker's round ends
+  float[] updaterState;
   final double[] lossSum;     // per step of the round
   final double[] gradNormSum; // per step
   final long[] tokens;        // per step
   final double[] lossScaleSum; // per step, the loss scale used (1 without loss scaling)
   final int workers;
   boolean finite;
-  long skippedSteps;          // overflowed steps, skipped (loss scaling)
   LossScaler scaler;          // the most cautious (smallest scale) of the workers' scalers at the end
   double computeSeconds;      // the slowest worker's time inside its optimizer steps
   /** Per step, per output layer: {correct, total} argmax hits on real predictions (training accuracy). */
   java.util.List<java.util.Map<String, long[]>> accuracy = new java.util.ArrayList<>();
 
-  WorkerResult(float[] params, float[] updaterState, int steps) {
-    this.params = params;
-    this.updaterState = updaterState;
+  WorkerResult(int steps) {
     this.lossSum = new double[steps];
     this.gradNormSum = new double[steps];
     this.tokens = new long[steps];
@@ -60,7 +57,6 @@ final class WorkerResult implements Serializable {
     }
     WorkerResult r = new WorkerResult(params, updaterState, lossSum, gradNormSum, tokens, lossScaleSum,
         workers + o.workers, finite && o.finite);
-    r.skippedSteps = skippedSteps + o.skippedSteps;
     r.scaler = scaler == null ? o.scaler : o.scaler == null || scaler.scale() <= o.scaler.scale() ? scaler : o.scaler;
     r.computeSeconds = Math.max(computeSeconds, o.computeSeconds);
     r.accuracy = new java.util.ArrayList<>();

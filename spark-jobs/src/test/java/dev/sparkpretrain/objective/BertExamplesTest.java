@@ -44,7 +44,6 @@ class BertExamplesTest {
     List<TokenizedDocument> docs = corpus(300, rng);
     RandomNextPool pool = new RandomNextPool(docs);
     int count = 0;
-    int randomNext = 0;
     for (TokenizedDocument d : docs) {
       for (BertExample e : BertExamples.create(d, 0, pool, config(64), VOCAB, new SplittableRandom(d.key()))) {
         count++;
@@ -63,7 +62,6 @@ class BertExamplesTest {
         for (int i = 0; i < ids.length; i++) {
           assertEquals(i <= firstSep ? 0 : 1, e.segmentIds()[i], "segment id at " + i);
         }
-        randomNext += e.nextSentenceLabel();
         assertEquals(e.maskedLmPositions().length, e.maskedLmIds().length);
       }
     }

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import dev.sparkpretrain.LocalSpark;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,9 +37,7 @@ class TrainJobTest {
 
   @BeforeAll
   static void prepareShards() throws IOException {
-    spark = SparkSession.builder().master("local[2]").appName("TrainJobTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    spark = LocalSpark.session("TrainJobTest", 2);
     Path corpus = dir.resolve("corpus.txt");
     try (InputStream in = TrainJobTest.class.getResourceAsStream("/dev/sparkpretrain/demo/moby-dick.txt")) {
       Files.write(corpus, in.readNBytes(120_000));

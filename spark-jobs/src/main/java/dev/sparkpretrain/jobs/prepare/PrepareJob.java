@@ -197,8 +197,12 @@ public final class PrepareJob {
     spark.createDataFrame(rejectedRows, REJECTION_SCHEMA).coalesce(1).write().mode(SaveMode.ErrorIfExists)
         .json(new Path(staging, REJECTED).toString());
 
-    // 7. Manifest from what was actually written, then the atomic rename.
-    ObjectNode manifest = manifest(spark, fs, staging, config, tokenizer, tokenizerFingerprint);
+    // 7. Manifest from what was actually written (one aggregation per split), then the atomic rename.
+    Map<String, SplitCounts> written = new TreeMap<>();
+    for (String split : List.of("train", "validation")) {
+      written.put(split, splitCounts(spark.read().parquet(new Path(staging, split).toString()), objective));
+    }
+    ObjectNode manifest = manifest(fs, staging, config, tokenizer, tokenizerFingerprint, written);
     ObjectNode counts = manifest.putObject("counts");
     counts.put("documents_read", read.documents);
     counts.put("documents_used", used);
@@ -207,9 +211,7 @@ public final class PrepareJob {
     counts.put("documents_invalid_utf8", invalidUtf8);
     ObjectNode byReason = counts.putObject("rejected_by_reason");
     rejectionsByReason.forEach(byReason::put);
-    for (String split : List.of("train", "validation")) {
-      counts.set(split, splitCounts(spark.read().parquet(new Path(staging, split).toString()), objective));
-    }
+    written.forEach((split, c) -> counts.set(split, c.counts()));
     // The tokenizer travels with its shards (inspect, eval and export read it from here).
     try (OutputStream o = fs.create(new Path(staging, TOKENIZER), false)) {
       o.write(tokenizer.toJson().getBytes(StandardCharsets.UTF_8));
@@ -346,35 +348,43 @@ public final class PrepareJob {
     return o instanceof BertObjectiveConfig ? "bert" : o instanceof GptObjectiveConfig ? "gpt" : "t5";
   }
 
-  /** Examples, tokens and the objective's own counts of one written split. */
-  static ObjectNode splitCounts(Dataset<Row> written, ObjectiveConfig objective) {
-    ObjectNode s = new ObjectMapper().createObjectNode();
-    if (objective instanceof BertObjectiveConfig) {
-      Row agg = written.agg(functions.count(functions.lit(1)),
-          functions.sum(functions.size(functions.col("input_ids"))),
-          functions.sum(functions.size(functions.col("masked_lm_positions"))),
-          functions.sum(functions.col("next_sentence_label"))).first();
-      s.put("examples", agg.getLong(0));
-      s.put("tokens", agg.isNullAt(1) ? 0 : agg.getLong(1));
-      s.put("masked_tokens", agg.isNullAt(2) ? 0 : agg.getLong(2));
-      s.put("random_next", agg.isNullAt(3) ? 0 : agg.getLong(3));
-    } else if (objective instanceof GptObjectiveConfig g) {
-      Row agg = written.agg(functions.count(functions.lit(1)),
-          functions.sum(functions.size(functions.col("input_ids"))),
-          functions.sum(functions.when(functions.size(functions.col("input_ids")).lt(g.maxSeqLength() + 1), 1)
-              .otherwise(0))).first();
-      s.put("examples", agg.getLong(0));
-      s.put("tokens", agg.isNullAt(1) ? 0 : agg.getLong(1));
-      s.put("short_windows", agg.isNullAt(2) ? 0 : agg.getLong(2));
+  /** A written split's counts (examples, tokens, the objective's own) and its rows per shard file. */
+  record SplitCounts(ObjectNode counts, Map<String, Long> rowsPerFile) {}
+
+  /** One aggregation grouped by shard file: the per-file rows for the manifest, summed for the split's counts. */
+  static SplitCounts splitCounts(Dataset<Row> written, ObjectiveConfig objective) {
+    List<String> names = new ArrayList<>(List.of("examples", "tokens"));
+    List<org.apache.spark.sql.Column> aggs = new ArrayList<>();
+    if (objective instanceof T5ObjectiveConfig) {
+      aggs.add(functions.sum(functions.size(functions.col("inputs"))));
+      names.add("target_tokens");
+      aggs.add(functions.sum(functions.size(functions.col("targets"))));
     } else {
-      Row agg = written.agg(functions.count(functions.lit(1)),
-          functions.sum(functions.size(functions.col("inputs"))),
-          functions.sum(functions.size(functions.col("targets")))).first();
-      s.put("examples", agg.getLong(0));
-      s.put("tokens", agg.isNullAt(1) ? 0 : agg.getLong(1));
-      s.put("target_tokens", agg.isNullAt(2) ? 0 : agg.getLong(2));
+      aggs.add(functions.sum(functions.size(functions.col("input_ids"))));
     }
-    return s;
+    if (objective instanceof BertObjectiveConfig) {
+      names.addAll(List.of("masked_tokens", "random_next"));
+      aggs.add(functions.sum(functions.size(functions.col("masked_lm_positions"))));
+      aggs.add(functions.sum(functions.col("next_sentence_label")));
+    } else if (objective instanceof GptObjectiveConfig g) {
+      names.add("short_windows");
+      aggs.add(functions.sum(functions.when(functions.size(functions.col("input_ids")).lt(g.maxSeqLength() + 1), 1)
+          .otherwise(0)));
+    }
+    long[] totals = new long[names.size()];
+    Map<String, Long> rowsPerFile = new TreeMap<>();
+    for (Row r : written.groupBy(functions.input_file_name()).agg(functions.count(functions.lit(1)),
+        aggs.toArray(new org.apache.spark.sql.Column[0])).collectAsList()) {
+      rowsPerFile.put(new Path(r.getString(0)).getName(), r.getLong(1));
+      for (int i = 0; i < totals.length; i++) {
+        totals[i] += r.isNullAt(i + 1) ? 0 : ((Number) r.get(i + 1)).longValue();
+      }
+    }
+    ObjectNode s = new ObjectMapper().createObjectNode();
+    for (int i = 0; i < totals.length; i++) {
+      s.put(names.get(i), totals[i]);
+    }
+    return new SplitCounts(s, rowsPerFile);
   }
 
   private static void writeSplit(Dataset<Row> examples, int shards, String path) {
@@ -393,8 +403,8 @@ public final class PrepareJob {
     return org.apache.spark.sql.RowFactory.create(r.source(), r.position(), r.reason(), r.excerpt());
   }
 
-  private static ObjectNode manifest(SparkSession spark, FileSystem fs, Path staging, PretrainConfig config,
-      Tokenizer tokenizer, String fingerprint) throws IOException {
+  private static ObjectNode manifest(FileSystem fs, Path staging, PretrainConfig config, Tokenizer tokenizer,
+      String fingerprint, Map<String, SplitCounts> written) throws IOException {
     ObjectMapper json = new ObjectMapper();
     ObjectNode m = json.createObjectNode();
     m.put("format", "spark-pretrain-shards/1");
@@ -408,12 +418,7 @@ public final class PrepareJob {
     m.set("config", json.readTree(config.toJson()));
     ArrayNode shards = m.putArray("shards");
     for (String split : List.of("train", "validation")) {
-      // Rows per file in one pass (Parquet answers counts from its footers).
-      Map<String, Long> rows = new TreeMap<>();
-      for (Row r : spark.read().parquet(new Path(staging, split).toString())
-          .groupBy(functions.input_file_name()).count().collectAsList()) {
-        rows.put(new Path(r.getString(0)).getName(), r.getLong(1));
-      }
+      Map<String, Long> rows = written.get(split).rowsPerFile();
       for (FileStatus f : fs.listStatus(new Path(staging, split), p -> p.getName().endsWith(".parquet"))) {
         ObjectNode s = shards.addObject();
         s.put("split", split);

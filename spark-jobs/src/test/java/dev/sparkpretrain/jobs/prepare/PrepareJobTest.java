@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.spark.sql.Row;
+import dev.sparkpretrain.LocalSpark;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,10 +34,7 @@ class PrepareJobTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    spark = SparkSession.builder().master("local[2]").appName("PrepareJobTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "3")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate();
+    spark = LocalSpark.session("PrepareJobTest", 3);
     // The first ~250 KB of the bundled novel, one paragraph per line, plus bad records.
     String text;
     try (InputStream in = PrepareJobTest.class.getResourceAsStream("/dev/sparkpretrain/demo/moby-dick.txt")) {

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Row;
+import dev.sparkpretrain.LocalSpark;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,10 +32,7 @@ class T5PrepareTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    spark = SparkSession.builder().master("local[2]").appName("T5PrepareTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "3")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate();
+    spark = LocalSpark.session("T5PrepareTest", 3);
     // The first ~200 KB of the bundled novel, one paragraph per JSON line, plus a bad line and a duplicate.
     String text;
     try (InputStream in = T5PrepareTest.class.getResourceAsStream("/dev/sparkpretrain/demo/moby-dick.txt")) {

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
+import dev.sparkpretrain.LocalSpark;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,10 +35,7 @@ class DistributedUnigramTrainerTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    spark = SparkSession.builder().master("local[2]").appName("DistributedUnigramTrainerTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "3")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate();
+    spark = LocalSpark.session("DistributedUnigramTrainerTest", 3);
     sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // The first ~200 KB of the bundled novel, one paragraph per element.
     String text;

@@ -1,0 +1,17 @@
+package dev.sparkpretrain;
+
+import org.apache.spark.sql.SparkSession;
+
+/** The local[2] session the Spark tests share: no UI, loopback only, few shuffle partitions for small data. */
+public final class LocalSpark {
+  private LocalSpark() {}
+
+  public static SparkSession session(String appName, int shufflePartitions) {
+    return SparkSession.builder().master("local[2]").appName(appName)
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions))
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate();
+  }
+}
