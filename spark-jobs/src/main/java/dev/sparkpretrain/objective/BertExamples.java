@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * are gathered into a chunk up to a target length (shorter with {@code short_seq_prob}), split at a random
  * sentence boundary into A and B; half the time B is replaced by text
  * from a random other document and the unused sentences are put back. The pair is truncated to fit, wrapped in
- * [CLS] A [SEP] B [SEP] and masked by {@link MaskedLm}.
+ * [CLS] A [SEP] B [SEP] and masked by {@link MaskedLm}, or left unmasked for the trainer (dynamic masking).
  *
  * <p>One deliberate difference: the next-sentence label is a fair coin (see the comment in {@link #create}),
  * so the random share is 50% whatever the paragraph lengths.
@@ -123,28 +123,25 @@ public final class BertExamples {
     int n = a.size() + b.size() + 3;
     int[] tokens = new int[n];
     int[] segments = new int[n];
-    boolean[] special = new boolean[n];
     boolean[] wordStart = new boolean[n];
     int p = 0;
-    tokens[p] = vocab.cls();
-    special[p++] = true;
+    tokens[p++] = vocab.cls();
     for (int j = 0; j < a.size(); j++, p++) {
       tokens[p] = a.id(j);
       wordStart[p] = a.wordStart(j);
     }
-    tokens[p] = vocab.sep();
-    special[p++] = true;
+    tokens[p++] = vocab.sep();
     for (int j = 0; j < b.size(); j++, p++) {
       tokens[p] = b.id(j);
       wordStart[p] = b.wordStart(j);
       segments[p] = 1;
     }
     tokens[p] = vocab.sep();
-    special[p] = true;
     segments[p] = 1;
-    MaskedLm.Predictions pred = MaskedLm.create(tokens, special, wordStart, config.maskedLmProb(),
-        config.maxPredictionsPerSeq(), config.wholeWordMasking(), vocab, rng);
     long exampleId = dev.sparkpretrain.corpus.ContentHash.mix(key, ((long) dupe << 32) | ordinal);
-    return new BertExample(exampleId, tokens, segments, pred.positions(), pred.ids(), label);
+    BertExample unmasked = new BertExample(exampleId, tokens, segments, new int[0], new int[0], label, wordStart);
+    // Dynamic masking leaves the masks to the trainer, which draws new ones every epoch.
+    return config.masking() == BertObjectiveConfig.Masking.DYNAMIC ? unmasked
+        : MaskedLm.mask(unmasked, MaskedLm.Rule.of(config, vocab), rng);
   }
 }

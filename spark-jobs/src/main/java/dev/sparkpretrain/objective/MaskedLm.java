@@ -1,5 +1,7 @@
 package dev.sparkpretrain.objective;
 
+import dev.sparkpretrain.config.BertObjectiveConfig;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,9 +12,42 @@ import java.util.SplittableRandom;
  * non-special positions (grouped by word with whole-word masking), shuffled; {@code round(len * prob)} of them
  * (at least 1, at most {@code maxPredictions}) are predicted; each predicted token is replaced by [MASK] 80% of
  * the time, by a random token 10%, and left unchanged 10%.
+ *
+ * <p>The prepare job masks with it once (static masking); with dynamic masking the trainer calls
+ * {@link #mask} on the unmasked shard rows every epoch, so both draw masks by the same rule.
  */
 public final class MaskedLm {
   private MaskedLm() {}
+
+  /**
+   * Everything masking needs besides the example: google-research/bert's parameters and the vocabulary's ids.
+   *
+   * <p>{@code new MaskedLm.Rule(0.15, 20, false, vocab)} is BERT-base's pretraining rule.
+   */
+  public record Rule(double maskedLmProb, int maxPredictions, boolean wholeWord, BertVocab vocab)
+      implements Serializable {
+    public static Rule of(BertObjectiveConfig config, BertVocab vocab) {
+      return new Rule(config.maskedLmProb(), config.maxPredictionsPerSeq(), config.wholeWordMasking(), vocab);
+    }
+  }
+
+  /**
+   * A masked copy of an unmasked example. The special tokens are found from the pair's layout, [CLS] A [SEP]
+   * B [SEP] (first, last, and the last position of segment 0), so shards need not store them.
+   */
+  public static BertExample mask(BertExample unmasked, Rule rule, SplittableRandom rng) {
+    int[] segments = unmasked.segmentIds();
+    int n = segments.length;
+    boolean[] special = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      special[i] = i == 0 || i == n - 1 || segments[i] != segments[i + 1];
+    }
+    int[] tokens = unmasked.inputIds().clone();
+    Predictions p = create(tokens, special, unmasked.wordStarts(), rule.maskedLmProb(), rule.maxPredictions(),
+        rule.wholeWord(), rule.vocab(), rng);
+    return new BertExample(unmasked.exampleId(), tokens, segments, p.positions(), p.ids(),
+        unmasked.nextSentenceLabel(), unmasked.wordStarts());
+  }
 
   /** Positions and original ids of the predictions; {@code tokens} is modified in place. */
   public record Predictions(int[] positions, int[] ids) {}

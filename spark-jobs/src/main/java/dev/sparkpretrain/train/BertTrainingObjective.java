@@ -6,25 +6,45 @@ import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.bert.BertBatch;
 import dev.sparkpretrain.model.bert.BertMetrics;
 import dev.sparkpretrain.model.bert.BertModel;
+import dev.sparkpretrain.corpus.ContentHash;
 import dev.sparkpretrain.objective.BertExample;
+import dev.sparkpretrain.objective.MaskedLm;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
-/** BERT (masked LM + next sentence) on shards written by the prepare job: pads to fixed shapes. */
+/**
+ * BERT (masked LM + next sentence) on shards written by the prepare job: pads to fixed shapes. Statically masked
+ * shards are trained as they are; dynamically masked ones are masked by {@link #forEpoch} as batches are built.
+ */
 public final class BertTrainingObjective implements TrainingObjective<BertExample> {
   private final int maxSeqLength;
   private final int maxPredictions;
+  /** The rule of dynamically masked shards; null for statically masked ones. */
+  private final MaskedLm.Rule dynamicMasking;
 
   /**
+   * Statically masked shards.
+   *
    * @param maxSeqLength every batch is padded to this length (the shards' sequence length)
    * @param maxPredictions masked-LM arrays are padded to this many predictions
    */
   public BertTrainingObjective(int maxSeqLength, int maxPredictions) {
+    this(maxSeqLength, maxPredictions, null);
+  }
+
+  /** Dynamically masked shards, masked by {@code rule} (its max predictions pad the masked-LM arrays). */
+  public BertTrainingObjective(int maxSeqLength, MaskedLm.Rule rule) {
+    this(maxSeqLength, rule.maxPredictions(), rule);
+  }
+
+  private BertTrainingObjective(int maxSeqLength, int maxPredictions, MaskedLm.Rule dynamicMasking) {
     this.maxSeqLength = maxSeqLength;
     this.maxPredictions = maxPredictions;
+    this.dynamicMasking = dynamicMasking;
   }
 
   @Override
@@ -40,6 +60,15 @@ public final class BertTrainingObjective implements TrainingObjective<BertExampl
   @Override
   public long exampleId(BertExample example) {
     return example.exampleId();
+  }
+
+  @Override
+  public BertExample forEpoch(BertExample example, long seed, int epoch) {
+    if (dynamicMasking == null) {
+      return example;
+    }
+    long stream = ContentHash.mix(seed, ContentHash.mix(example.exampleId(), epoch));
+    return MaskedLm.mask(example, dynamicMasking, new SplittableRandom(stream));
   }
 
   BertBatch batch(List<BertExample> examples) {

@@ -230,7 +230,8 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         view.assign(Nd4j.createFromArray(state.value()).reshape(view.shape()));
         g.getConfiguration().setIterationCount(startStep);
         WorkerResult result = new WorkerResult(steps);
-        DataCursor<E> cursor = new DataCursor<>(examples, seed, (long) startStep * accumulation * microBatch);
+        DataCursor<E> cursor = new DataCursor<>(examples, seed, (long) startStep * accumulation * microBatch,
+            objective);
         OptimizerStep optimizer = new OptimizerStep(maxGradNorm);
         LossScaler sc = scaler;
         long t0 = System.nanoTime();
@@ -273,21 +274,24 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
   }
 
   /**
-   * A worker's position in its examples: epoch e reads them in a permutation seeded by (seed, e). The worker index
+   * A worker's position in its examples: epoch e reads them in a permutation seeded by (seed, e), each example as
+   * the objective presents it in that epoch ({@link TrainingObjective#forEpoch}: dynamic masks). The worker index
    * is not part of the seed: workers hold different examples anyway, and N workers given identical data then
    * take identical steps (which the exactness tests rely on).
    */
-  static final class DataCursor<E> {
+  static final class DataCursor<E extends Serializable> {
     private final List<E> examples;
     private final long seed;
+    private final TrainingObjective<E> objective;
     private long position;
     private int permutationEpoch = -1;
     private int[] permutation;
 
-    DataCursor(List<E> examples, long seed, long position) {
+    DataCursor(List<E> examples, long seed, long position, TrainingObjective<E> objective) {
       this.examples = examples;
       this.seed = seed;
       this.position = position;
+      this.objective = objective;
     }
 
     int epoch() {
@@ -302,7 +306,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
           permutation = permutation(examples.size(), ContentHash.mix(seed, e));
           permutationEpoch = e;
         }
-        out.add(examples.get(permutation[(int) (position % examples.size())]));
+        out.add(objective.forEpoch(examples.get(permutation[(int) (position % examples.size())]), seed, e));
         position++;
       }
       return out;
@@ -330,6 +334,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     Broadcast<String> conf = sc.broadcast(graph.getConfiguration().toJson());
     Broadcast<float[]> params = sc.broadcast(graph.params().data().asFloat());
     TrainingObjective<E> obj = objective;
+    long maskSeed = seed;
     TrainingObjective.Evaluation total = examples.mapPartitions(it -> {
       String json = conf.value();
       ComputationGraph g = ExecutorModels.borrow(json);
@@ -340,7 +345,8 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         Map<String, Long> counts = new HashMap<>();
         List<E> batch = new ArrayList<>(batchSize);
         while (it.hasNext()) {
-          batch.add(it.next());
+          // Validation examples as in epoch 0: dynamic masks fixed across evaluations, so they compare.
+          batch.add(obj.forEpoch(it.next(), maskSeed, 0));
           if (batch.size() == batchSize || !it.hasNext()) {
             TrainingObjective.Evaluation e = obj.evaluate(g, batch);
             loss += e.lossSum();

@@ -15,8 +15,9 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * T5 span corruption: encoder inputs and decoder targets from the shards, each batch padded (id 0, mask 0) to its
- * longest row. The loss is the mean over the micro-batch's real target tokens; span corruption makes target lengths
- * nearly equal, so accumulated micro-batches are close to, not exactly, one large batch.
+ * longest row. The loss is the mean over all real target tokens of the optimizer step: each micro-batch's tokens are
+ * weighted by the step's totals (examples / target tokens), so accumulating k micro-batches of b is exactly one batch
+ * of k·b, whatever their target lengths.
  */
 public final class T5TrainingObjective implements TrainingObjective<T5TrainingObjective.Pair> {
   /** One shard row. */
@@ -70,9 +71,18 @@ public final class T5TrainingObjective implements TrainingObjective<T5TrainingOb
 
   @Override
   public List<MultiDataSet> microBatches(List<List<Pair>> microBatches) {
+    long examples = 0;
+    long targetTokens = 0;
+    for (List<Pair> b : microBatches) {
+      examples += b.size();
+      for (Pair p : b) {
+        targetTokens += p.targets().length;
+      }
+    }
+    double weight = targetTokens == 0 ? 0 : (double) examples / targetTokens;
     List<MultiDataSet> out = new ArrayList<>(microBatches.size());
     for (List<Pair> b : microBatches) {
-      out.add(T5Model.toMultiDataSet(batch(b)));
+      out.add(T5Model.toMultiDataSet(batch(b), weight));
     }
     return out;
   }

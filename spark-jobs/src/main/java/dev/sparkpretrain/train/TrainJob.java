@@ -7,6 +7,7 @@ import dev.sparkpretrain.config.BertObjectiveConfig;
 import dev.sparkpretrain.config.ConfigException;
 import dev.sparkpretrain.config.PretrainConfig;
 import dev.sparkpretrain.config.TrainerConfig;
+import dev.sparkpretrain.jobs.prepare.BertShards;
 import dev.sparkpretrain.jobs.prepare.PrepareJob;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
@@ -95,8 +96,10 @@ public final class TrainJob {
     JsonNode objectiveConf = manifest.path("config").path("objective");
     String name = manifest.path("objective").asText();
     return switch (name) {
-      case "bert" -> new BertTrainingObjective(seqLength, objectiveConf.path("max_predictions_per_seq").asInt(
-          ((BertObjectiveConfig) BertObjectiveConfig.defaults()).maxPredictionsPerSeq()));
+      case "bert" -> BertShards.dynamicMasking(manifest, shards)
+          .map(rule -> new BertTrainingObjective(seqLength, rule))
+          .orElseGet(() -> new BertTrainingObjective(seqLength, objectiveConf.path("max_predictions_per_seq").asInt(
+              BertObjectiveConfig.defaults().maxPredictionsPerSeq())));
       case "gpt" -> new GptTrainingObjective(seqLength);
       case "t5" -> new T5TrainingObjective();
       default -> throw new ConfigException("--data " + shards + ": unknown objective '" + name + "'");

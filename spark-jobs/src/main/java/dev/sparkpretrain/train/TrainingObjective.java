@@ -30,6 +30,15 @@ public interface TrainingObjective<E extends Serializable> extends Serializable 
   long exampleId(E example);
 
   /**
+   * The example as trained on in {@code epoch} (validation: epoch 0). The identity, except for dynamically masked
+   * BERT shards, whose masks are drawn here from (seed, example id, epoch): new masks every epoch, the same ones in
+   * every run with the same seed, whatever the partitioning, and after a resume.
+   */
+  default E forEpoch(E example, long seed, int epoch) {
+    return example;
+  }
+
+  /**
    * One optimizer step's micro-batches as DL4J batches whose losses add up to the loss of the whole step: each
    * micro-batch's loss is normalized by the step's totals, not its own, so that accumulating k micro-batches of
    * b is exactly one batch of k·b.

@@ -32,6 +32,20 @@ class PretrainConfigTest {
   }
 
   @Test
+  void dynamicMaskingNeedsOneCopy() {
+    BertObjectiveConfig ok = (BertObjectiveConfig) PretrainConfig.parse(
+        "objective:\n  type: bert\n  masking: dynamic\n", "test").objective();
+    assertEquals(BertObjectiveConfig.Masking.DYNAMIC, ok.masking());
+    assertTrue(PretrainConfig.parse("seed: 1\n", "test").toJson().contains("\"masking\" : \"static\""),
+        "static by default, spelled as in YAML");
+    ConfigException e = assertThrows(ConfigException.class, () -> PretrainConfig.parse(
+        "objective:\n  type: bert\n  masking: dynamic\n  dupe_factor: 2\n", "conf/x.yaml"));
+    assertTrue(e.getMessage().contains("objective.dupe_factor"), e.getMessage());
+    assertThrows(ConfigException.class,
+        () -> PretrainConfig.parse("objective:\n  type: bert\n  masking: sometimes\n", "conf/x.yaml"));
+  }
+
+  @Test
   void unknownObjectiveTypeIsRejected() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> PretrainConfig.parse("objective:\n  type: xlnet\n", "conf/x.yaml"));

@@ -35,7 +35,7 @@ class BertExamplesTest {
   }
 
   static BertObjectiveConfig config(int maxSeq) {
-    return new BertObjectiveConfig(maxSeq, 0.1, 0.15, 20, 1, false, null);
+    return new BertObjectiveConfig(maxSeq, 0.1, 0.15, 20, 1, false, null, null);
   }
 
   @Test
@@ -112,7 +112,7 @@ class BertExamplesTest {
     RandomNextPool pool = new RandomNextPool(docs);
     int checked = 0;
     for (TokenizedDocument d : docs) {
-      for (BertExample e : BertExamples.create(d, 0, pool, new BertObjectiveConfig(128, 0.0, 0.01, 1, 1, false, null),
+      for (BertExample e : BertExamples.create(d, 0, pool, new BertObjectiveConfig(128, 0.0, 0.01, 1, 1, false, null, null),
           VOCAB, new SplittableRandom(d.key()))) {
         if (e.nextSentenceLabel() == 0) {
           int prev = -1;

@@ -48,7 +48,7 @@ class ParameterAveragingTrainerTest {
   static ComputationGraph fitLocally(TrainerConfig t, List<BertExample> examples) {
     ComputationGraph g = TrainerFixtures.graph(t, 42);
     ParameterAveragingTrainer.DataCursor<BertExample> cursor = new ParameterAveragingTrainer.DataCursor<>(examples,
-        11, 0);
+        11, 0, TrainerFixtures.objective());
     OptimizerStep step = new OptimizerStep(t.maxGradNorm());
     for (int s = 0; s < t.maxSteps(); s++) {
       int epoch = cursor.epoch();

@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkpretrain.config.ConfigException;
 import dev.sparkpretrain.config.PretrainConfig;
-import dev.sparkpretrain.corpus.ContentHash;
 import dev.sparkpretrain.jobs.prepare.PrepareJob;
-import dev.sparkpretrain.jobs.tokenizer.TokenizerTrainJob;
 import dev.sparkpretrain.tokenization.Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,11 +35,7 @@ class TrainJobTest {
   @BeforeAll
   static void prepareShards() throws IOException {
     spark = LocalSpark.session("TrainJobTest", 2);
-    Path corpus = dir.resolve("corpus.txt");
-    try (InputStream in = TrainJobTest.class.getResourceAsStream("/dev/sparkpretrain/demo/moby-dick.txt")) {
-      Files.write(corpus, in.readNBytes(120_000));
-    }
-    config = PretrainConfig.parse("""
+    TrainerFixtures.Prepared p = TrainerFixtures.prepare(spark, dir, 120_000, """
         seed: 3
         data:
           input: [%s]
@@ -67,13 +60,11 @@ class TrainJobTest {
           warmup_steps: 2
           checkpoint_every: 4
           keep_checkpoints: 5
-        """.formatted(corpus.toUri()), "test");
-    tokenizer = TokenizerTrainJob.train(spark, config.data(), config.tokenizer());
-    Path tokenizerFile = dir.resolve("tokenizer.json");
-    Files.writeString(tokenizerFile, tokenizer.toJson());
-    tokenizerSha = ContentHash.sha256(tokenizerFile);
-    shards = dir.resolve("shards").toUri().toString();
-    PrepareJob.run(spark, config, tokenizer, tokenizerSha, shards, false);
+        """);
+    config = p.config();
+    tokenizer = p.tokenizer();
+    tokenizerSha = p.tokenizerSha();
+    shards = p.shards();
   }
 
   @AfterAll

@@ -43,7 +43,9 @@ import java.util.List;
  *
  * Inputs: {@code input_ids [B,S]} (mask: input mask), {@code decoder_input_ids [B,T]} = targets shifted right behind
  * id 0 (mask: target mask). Output {@code lm}: probabilities {@code [B,T,V]}; labels the targets, label mask the target
- * mask. Score = mean cross-entropy over real target tokens.
+ * mask. Score = mean cross-entropy over real target tokens: the output layer sums per example and the label mask
+ * carries each real token's weight ({@link #toMultiDataSet(T5Batch, double)}), so micro-batches accumulated into one
+ * optimizer step can be weighted by the step's token count and add up to exactly one large batch.
  */
 public final class T5Model {
     public static final String INPUT_IDS = "input_ids";
@@ -114,13 +116,32 @@ public final class T5Model {
             head.setUseBias(false);
             g.addLayer("lmLogits", s.configure(head), "decoderNorm");
         }
-        g.addLayer(LM, s.configure(new SoftmaxCrossEntropy(c.vocabSize(), false)), "lmLogits");
+        // Per-example sums, so that accumulated micro-batches add up exactly (weights set by toMultiDataSet).
+        g.addLayer(LM, s.configure(new SoftmaxCrossEntropy(c.vocabSize(), false).perExampleSum()), "lmLogits");
         g.setOutputs(LM);
         return g.build();
     }
 
-    /** Features (inputs, shifted targets), their masks, labels (targets) and label mask (target mask). */
+    /**
+     * Features (inputs, shifted targets), their masks, labels (targets) and label mask (target mask). The loss is the
+     * mean over this batch's real target tokens.
+     */
     public static MultiDataSet toMultiDataSet(T5Batch batch) {
+        long real = 0;
+        for (int[] row : batch.targetMask()) {
+            for (int m : row) {
+                real += m;
+            }
+        }
+        return toMultiDataSet(batch, real == 0 ? 0 : (double) batch.size() / real);
+    }
+
+    /**
+     * As {@link #toMultiDataSet(T5Batch)}, with each real target token's weight in the loss given: for one optimizer
+     * step accumulated over micro-batches, {@code (total examples) / (total real target tokens)} of the whole step
+     * makes the summed micro-batch gradients equal the gradient of one large batch.
+     */
+    public static MultiDataSet toMultiDataSet(T5Batch batch, double tokenWeight) {
         int b = batch.size();
         int s = batch.inputLength();
         int t = batch.targetLength();
@@ -146,7 +167,7 @@ public final class T5Model {
                         Nd4j.create(dec, new long[] {b, t}, DataType.FLOAT)},
                 new INDArray[] {Nd4j.create(labels, new long[] {b, t}, DataType.FLOAT)},
                 new INDArray[] {Nd4j.create(inMask, new long[] {b, s}, DataType.FLOAT), targetMask},
-                new INDArray[] {targetMask.dup()});
+                new INDArray[] {targetMask.mul(tokenWeight)});
     }
 
     /** Mean cross-entropy over real target tokens and top-1 accuracy, in inference mode with teacher forcing. */

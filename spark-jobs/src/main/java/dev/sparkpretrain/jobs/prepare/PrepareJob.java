@@ -177,7 +177,8 @@ public final class PrepareJob {
       long salt = ContentHash.mix(seed, split.hashCode());
       Dataset<Row> examples;
       if (objective instanceof BertObjectiveConfig bert) {
-        examples = spark.createDataFrame(bertRows(splitDocs, pool, bert, special.bert(), seed), BertShards.SCHEMA);
+        examples = spark.createDataFrame(bertRows(splitDocs, pool, bert, special.bert(), seed),
+            BertShards.schema(bert.masking()));
       } else if (objective instanceof GptObjectiveConfig gpt) {
         JavaRDD<Row> rows = PackedWindows.of(splitDocs, gpt.maxSeqLength() + 1, special.endOfText())
             .map(w -> RowFactory.create(ContentHash.mix(salt, w._1()), w._2()));
@@ -203,6 +204,9 @@ public final class PrepareJob {
       written.put(split, splitCounts(spark.read().parquet(new Path(staging, split).toString()), objective));
     }
     ObjectNode manifest = manifest(fs, staging, config, tokenizer, tokenizerFingerprint, written);
+    if (objective instanceof BertObjectiveConfig bert) {
+      BertShards.describeMasking(manifest, bert, special.bert());
+    }
     ObjectNode counts = manifest.putObject("counts");
     counts.put("documents_read", read.documents);
     counts.put("documents_used", used);
@@ -317,12 +321,13 @@ public final class PrepareJob {
   static JavaRDD<Row> bertRows(JavaRDD<TokenizedDocument> docs, Broadcast<RandomNextPool> pool,
       BertObjectiveConfig bert, BertVocab vocab, long seed) {
     int dupeFactor = bert.dupeFactor();
+    BertObjectiveConfig.Masking masking = bert.masking();
     return docs.flatMap(d -> {
       List<Row> out = new ArrayList<>();
       for (int dupe = 0; dupe < dupeFactor; dupe++) {
         SplittableRandom rng = new SplittableRandom(ContentHash.mix(seed, ContentHash.mix(d.key(), dupe)));
         for (BertExample e : BertExamples.create(d, dupe, pool.value(), bert, vocab, rng)) {
-          out.add(BertShards.toRow(e));
+          out.add(BertShards.toRow(e, masking));
         }
       }
       return out.iterator();
@@ -362,9 +367,12 @@ public final class PrepareJob {
     } else {
       aggs.add(functions.sum(functions.size(functions.col("input_ids"))));
     }
-    if (objective instanceof BertObjectiveConfig) {
-      names.addAll(List.of("masked_tokens", "random_next"));
-      aggs.add(functions.sum(functions.size(functions.col("masked_lm_positions"))));
+    if (objective instanceof BertObjectiveConfig bert) {
+      if (bert.masking() == BertObjectiveConfig.Masking.STATIC) {
+        names.add("masked_tokens"); // dynamic shards hold no masks: the trainer draws them
+        aggs.add(functions.sum(functions.size(functions.col("masked_lm_positions"))));
+      }
+      names.add("random_next");
       aggs.add(functions.sum(functions.col("next_sentence_label")));
     } else if (objective instanceof GptObjectiveConfig g) {
       names.add("short_windows");
