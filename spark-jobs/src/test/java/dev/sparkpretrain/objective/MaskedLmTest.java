@@ -111,4 +111,31 @@ class MaskedLmTest {
       }
     }
   }
+
+  @Test
+  void maskFindsTheSpecialTokensFromTheLayoutAndLeavesTheInputAlone() {
+    long seed = 20261130L;
+    System.out.println("MaskedLmTest seed " + seed);
+    SplittableRandom data = new SplittableRandom(seed);
+    // [CLS] A(5) [SEP] B(6) [SEP]: positions 0, 6 and 13 are special.
+    int[] ids = example(14, data);
+    ids[6] = VOCAB.sep();
+    int[] segments = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1};
+    boolean[] starts = new boolean[14];
+    java.util.Arrays.fill(starts, true);
+    BertExample unmasked = new BertExample(9L, ids.clone(), segments, new int[0], new int[0], 1, starts);
+    // Everything but the specials is predicted when the budget allows it.
+    MaskedLm.Rule all = new MaskedLm.Rule(0.99, 14, false, VOCAB);
+    for (int trial = 0; trial < 50; trial++) {
+      BertExample m = MaskedLm.mask(unmasked, all, new SplittableRandom(seed + trial));
+      assertEquals(java.util.List.of(1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12),
+          java.util.Arrays.stream(m.maskedLmPositions()).boxed().toList());
+      assertEquals(9L, m.exampleId());
+      assertEquals(1, m.nextSentenceLabel());
+    }
+    assertTrue(java.util.Arrays.equals(ids, unmasked.inputIds()), "the unmasked example is not modified");
+    BertExample a = MaskedLm.mask(unmasked, new MaskedLm.Rule(0.15, 20, false, VOCAB), new SplittableRandom(1));
+    BertExample b = MaskedLm.mask(unmasked, new MaskedLm.Rule(0.15, 20, false, VOCAB), new SplittableRandom(1));
+    assertTrue(java.util.Arrays.equals(a.inputIds(), b.inputIds()), "same stream, same masks");
+  }
 }

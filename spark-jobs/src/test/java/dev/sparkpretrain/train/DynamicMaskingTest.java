@@ -204,6 +204,7 @@ class DynamicMaskingTest {
             }
             predictions++;
             int position = batch.maskedLmPositions()[i][j];
+            assertFalse(special(e.segmentIds(), position), "[CLS]/[SEP] at " + position + " are never predicted");
             positions.add(position);
             int shown = batch.inputIds()[i][position];
             int original = batch.maskedLmIds()[i][j];
