@@ -6,6 +6,10 @@ import dev.sparkpretrain.model.t5.T5Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.Regularization;
+
+import java.util.List;
 
 /**
  * The pre-training graph of any family: {@link BertModel} (MLM + NSP), {@link GptModel} (next token) or
@@ -19,13 +23,17 @@ public final class PretrainingGraphs {
 
     public static ComputationGraphConfiguration configuration(TransformerConfig config, OptimizerConfig optimizer,
                                                               long seed, DataType dataType) {
+        return configuration(config, optimizer.updater(), optimizer.weightRegularization(), seed, dataType);
+    }
+
+    /** With any updater (gradient checks use NoOp and DOUBLE). */
+    public static ComputationGraphConfiguration configuration(TransformerConfig config, IUpdater updater,
+                                                              List<Regularization> weightRegularization, long seed,
+                                                              DataType dataType) {
         return switch (config.family()) {
-            case BERT -> BertModel.configuration(config, optimizer.updater(), optimizer.weightRegularization(), seed,
-                    dataType);
-            case GPT -> GptModel.configuration(config, optimizer.updater(), optimizer.weightRegularization(), seed,
-                    dataType);
-            case T5 -> T5Model.configuration(config, optimizer.updater(), optimizer.weightRegularization(), seed,
-                    dataType);
+            case BERT -> BertModel.configuration(config, updater, weightRegularization, seed, dataType);
+            case GPT -> GptModel.configuration(config, updater, weightRegularization, seed, dataType);
+            case T5 -> T5Model.configuration(config, updater, weightRegularization, seed, dataType);
         };
     }
 

@@ -31,19 +31,59 @@ import java.util.function.Supplier;
  * @param relativeMaxDistance T5 distance beyond which all offsets share one bucket
  * @param activation         feed-forward non-linearity: exact GELU (BERT), tanh GELU (GPT-2), ReLU (T5 v1.0)
  * @param tieWordEmbeddings  whether the output projection reuses the token embeddings (T5 v1.1: false)
+ * @param positionEncoding   how positions enter: a learned table (BERT, GPT-2), the fixed sinusoids of "Attention Is
+ *                           All You Need" (BERT or GPT, no parameters), or T5's relative position bias (T5 only)
+ * @param feedForward        {@code act(x W1) W2} (BERT, GPT-2, T5 v1.0) or the gated {@code (act(x W1) * x W1linear) W2}
+ *                           of T5 v1.1 (Shazeer 2020, "GLU Variants Improve Transformer")
  */
 public record TransformerConfig(Family family, int vocabSize, int hiddenSize, int numLayers, int numHeads,
                                 int intermediateSize, int maxPositions, int typeVocabSize, double hiddenDropout,
                                 double attentionDropout, double layerNormEps, double initializerRange,
                                 int headSize, int numDecoderLayers, int relativeBuckets, int relativeMaxDistance,
-                                Activation activation, boolean tieWordEmbeddings) implements Serializable {
+                                Activation activation, boolean tieWordEmbeddings, PositionEncoding positionEncoding,
+                                FeedForward feedForward) implements Serializable {
 
     /** The three model families. */
     public enum Family { BERT, GPT, T5 }
 
+    /** Where position information comes from. */
+    public enum PositionEncoding {
+        /** A trained {@code [maxPositions, hiddenSize]} table added to the token embeddings (BERT, GPT-2). */
+        LEARNED,
+        /** {@code PE(pos, 2i) = sin(pos / 10000^(2i/d))}, {@code PE(pos, 2i+1) = cos(...)}, added, not trained. */
+        SINUSOIDAL,
+        /** T5's bucketed relative position bias on the attention scores (the only choice for T5). */
+        RELATIVE
+    }
+
+    /** The feed-forward sublayer's form. */
+    public enum FeedForward {
+        /** One hidden layer: {@code act(x W1 + b1) W2 + b2}. */
+        DENSE,
+        /** The gated form of T5 v1.1 ({@code wi_0}, {@code wi_1}, {@code wo}): {@code (act(x W1) * (x W1linear)) W2}. */
+        GATED
+    }
+
+    /**
+     * The configuration with each family's own position encoding (learned for BERT and GPT, relative for T5) and the
+     * dense feed-forward layer: BERT, GPT-2 and T5 v1.0 as published.
+     */
+    public TransformerConfig(Family family, int vocabSize, int hiddenSize, int numLayers, int numHeads,
+                             int intermediateSize, int maxPositions, int typeVocabSize, double hiddenDropout,
+                             double attentionDropout, double layerNormEps, double initializerRange, int headSize,
+                             int numDecoderLayers, int relativeBuckets, int relativeMaxDistance, Activation activation,
+                             boolean tieWordEmbeddings) {
+        this(family, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions, typeVocabSize,
+                hiddenDropout, attentionDropout, layerNormEps, initializerRange, headSize, numDecoderLayers,
+                relativeBuckets, relativeMaxDistance, activation, tieWordEmbeddings,
+                family == Family.T5 ? PositionEncoding.RELATIVE : PositionEncoding.LEARNED, FeedForward.DENSE);
+    }
+
     public TransformerConfig {
         if (family == null) throw new IllegalArgumentException("family must not be null");
         if (activation == null) throw new IllegalArgumentException("activation must not be null");
+        if (positionEncoding == null) throw new IllegalArgumentException("positionEncoding must not be null");
+        if (feedForward == null) throw new IllegalArgumentException("feedForward must not be null");
         positive("vocabSize", vocabSize);
         positive("hiddenSize", hiddenSize);
         positive("numLayers", numLayers);
@@ -77,6 +117,23 @@ public record TransformerConfig(Family family, int vocabSize, int hiddenSize, in
         if (family != Family.T5 && !tieWordEmbeddings) {
             throw new IllegalArgumentException("tieWordEmbeddings must be true for " + family);
         }
+        if ((family == Family.T5) != (positionEncoding == PositionEncoding.RELATIVE)) {
+            throw new IllegalArgumentException("positionEncoding must be " + (family == Family.T5
+                    ? "relative for T5" : "learned or sinusoidal for " + family) + ", got " + positionEncoding);
+        }
+        if (positionEncoding == PositionEncoding.SINUSOIDAL && hiddenSize % 2 != 0) {
+            throw new IllegalArgumentException("hiddenSize must be even for sinusoidal positions, got " + hiddenSize);
+        }
+    }
+
+    /** Rows of the learned position table: {@code maxPositions} for LEARNED, else 0. */
+    public int learnedPositions() {
+        return positionEncoding == PositionEncoding.LEARNED ? maxPositions : 0;
+    }
+
+    /** Positions of the fixed sinusoidal encoding: {@code maxPositions} for SINUSOIDAL, else 0. */
+    public int sinusoidalPositions() {
+        return positionEncoding == PositionEncoding.SINUSOIDAL ? maxPositions : 0;
     }
 
     private static void positive(String field, int value) {
@@ -105,6 +162,18 @@ public record TransformerConfig(Family family, int vocabSize, int hiddenSize, in
                 1e-6, 1.0, headSize, layers, 32, 128, Activation.RELU, true);  // T5 drops attention weights too
     }
 
+    /**
+     * A T5 v1.1 configuration (google-research/text-to-text-transfer-transformer, {@code released_checkpoints.md}, and
+     * Hugging Face's {@code google/t5-v1_1-*} configs): as {@link #t5} but gated-GELU feed-forward ({@code gelu_new},
+     * the tanh form), LM head untied from the embeddings. Dropout stays 0.1 as in those configs (Google pre-trained
+     * v1.1 without dropout: set it to 0 for that).
+     */
+    public static TransformerConfig t5v11(int layers, int hidden, int heads, int headSize, int ff) {
+        return new TransformerConfig(Family.T5, 32128, hidden, layers, heads, ff, 512, 0, 0.1, 0.1,
+                1e-6, 1.0, headSize, layers, 32, 128, Activation.GELU_TANH, false, PositionEncoding.RELATIVE,
+                FeedForward.GATED);
+    }
+
     private static final Map<String, Supplier<TransformerConfig>> PRESETS = new TreeMap<>();
 
     static {
@@ -123,6 +192,8 @@ public record TransformerConfig(Family family, int vocabSize, int hiddenSize, in
         PRESETS.put("t5-mini", () -> t5(4, 256, 4, 64, 1024));
         PRESETS.put("t5-small", () -> t5(6, 512, 8, 64, 2048));  // T5 v1.0 small: 60,506,624
         PRESETS.put("t5-base", () -> t5(12, 768, 12, 64, 3072));
+        PRESETS.put("t5-v1_1-small", () -> t5v11(8, 512, 6, 64, 1024));   // google/t5-v1_1-small: 76,961,152
+        PRESETS.put("t5-v1_1-base", () -> t5v11(12, 768, 12, 64, 2048));  // google/t5-v1_1-base: 247,577,856
     }
 
     /** Names accepted by {@link #preset(String)}, sorted. */
@@ -133,7 +204,8 @@ public record TransformerConfig(Family family, int vocabSize, int hiddenSize, in
     /**
      * A named preset: {@code bert-tiny} (2 layers, 128 wide, 2 heads, FFN 512), {@code bert-mini}, {@code bert-small},
      * {@code bert-medium}, {@code bert-base}, {@code bert-large}, {@code gpt2-tiny}, {@code gpt2-mini}, {@code gpt2},
-     * {@code gpt2-medium}, {@code t5-tiny}, {@code t5-mini}, {@code t5-small}, {@code t5-base}.
+     * {@code gpt2-medium}, {@code t5-tiny}, {@code t5-mini}, {@code t5-small}, {@code t5-base}, {@code t5-v1_1-small},
+     * {@code t5-v1_1-base}.
      */
     public static TransformerConfig preset(String name) {
         Supplier<TransformerConfig> s = PRESETS.get(name == null ? "" : name.toLowerCase(Locale.ROOT));
@@ -170,24 +242,42 @@ public record TransformerConfig(Family family, int vocabSize, int hiddenSize, in
     public TransformerConfig withVocabSize(int v) {
         return new TransformerConfig(family, v, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions,
                 typeVocabSize, hiddenDropout, attentionDropout, layerNormEps, initializerRange, headSize,
-                numDecoderLayers, relativeBuckets, relativeMaxDistance, activation, tieWordEmbeddings);
+                numDecoderLayers, relativeBuckets, relativeMaxDistance, activation, tieWordEmbeddings,
+                positionEncoding, feedForward);
     }
 
     public TransformerConfig withMaxPositions(int p) {
         return new TransformerConfig(family, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, p,
                 typeVocabSize, hiddenDropout, attentionDropout, layerNormEps, initializerRange, headSize,
-                numDecoderLayers, relativeBuckets, relativeMaxDistance, activation, tieWordEmbeddings);
+                numDecoderLayers, relativeBuckets, relativeMaxDistance, activation, tieWordEmbeddings,
+                positionEncoding, feedForward);
     }
 
     public TransformerConfig withDropout(double hidden, double attention) {
         return new TransformerConfig(family, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize,
                 maxPositions, typeVocabSize, hidden, attention, layerNormEps, initializerRange, headSize,
-                numDecoderLayers, relativeBuckets, relativeMaxDistance, activation, tieWordEmbeddings);
+                numDecoderLayers, relativeBuckets, relativeMaxDistance, activation, tieWordEmbeddings,
+                positionEncoding, feedForward);
     }
 
     public TransformerConfig withTieWordEmbeddings(boolean tie) {
         return new TransformerConfig(family, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize,
                 maxPositions, typeVocabSize, hiddenDropout, attentionDropout, layerNormEps, initializerRange, headSize,
-                numDecoderLayers, relativeBuckets, relativeMaxDistance, activation, tie);
+                numDecoderLayers, relativeBuckets, relativeMaxDistance, activation, tie, positionEncoding,
+                feedForward);
+    }
+
+    public TransformerConfig withPositionEncoding(PositionEncoding encoding) {
+        return new TransformerConfig(family, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize,
+                maxPositions, typeVocabSize, hiddenDropout, attentionDropout, layerNormEps, initializerRange, headSize,
+                numDecoderLayers, relativeBuckets, relativeMaxDistance, activation, tieWordEmbeddings, encoding,
+                feedForward);
+    }
+
+    public TransformerConfig withFeedForward(FeedForward form) {
+        return new TransformerConfig(family, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize,
+                maxPositions, typeVocabSize, hiddenDropout, attentionDropout, layerNormEps, initializerRange, headSize,
+                numDecoderLayers, relativeBuckets, relativeMaxDistance, activation, tieWordEmbeddings,
+                positionEncoding, form);
     }
 }

@@ -6,8 +6,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Supplier;
 
 /** Runs DL4J's finite-difference gradient check in double precision. */
@@ -20,6 +22,17 @@ public final class GradientChecks {
     /** Builds the graph with DOUBLE as ND4J's default type (restored afterwards) and checks every parameter. */
     public static boolean check(Supplier<ComputationGraph> graph, MultiDataSet data) {
         return check(graph, data, MAX_PER_PARAM);
+    }
+
+    /** The pre-training graph of {@code config} without an updater, checked on {@code data} (see below). */
+    public static boolean check(TransformerConfig config, MultiDataSet data, int maxPerParam) {
+        return check(() -> GraphSetup.initialised(PretrainingGraphs.configuration(config, new NoOp(), List.of(), 3,
+                DataType.DOUBLE)), data, maxPerParam);
+    }
+
+    /** {@link #check(TransformerConfig, MultiDataSet, int)} with the default number of values per parameter. */
+    public static boolean check(TransformerConfig config, MultiDataSet data) {
+        return check(config, data, MAX_PER_PARAM);
     }
 
     /** As {@link #check(Supplier, MultiDataSet)}, checking at most {@code maxPerParam} values per parameter array. */

@@ -75,6 +75,25 @@ class TransformerConfigTest {
     }
 
     @Test
+    void positionEncodingIsSelectableInYamlAndCheckedPerFamily() {
+        TransformerConfig sinusoidal = TransformerConfig.fromYaml(yaml("bert-tiny")
+                .replace("positionEncoding: learned", "positionEncoding: sinusoidal"));
+        assertEquals(TransformerConfig.PositionEncoding.SINUSOIDAL, sinusoidal.positionEncoding());
+        assertEquals(0, sinusoidal.learnedPositions());
+        assertEquals(512, sinusoidal.sinusoidalPositions());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TransformerConfig
+                .preset("t5-tiny").withPositionEncoding(TransformerConfig.PositionEncoding.SINUSOIDAL));
+        assertTrue(e.getMessage().startsWith("positionEncoding must be relative for T5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TransformerConfig.preset("gpt2-tiny")
+                .withPositionEncoding(TransformerConfig.PositionEncoding.RELATIVE));
+        assertTrue(e.getMessage().startsWith("positionEncoding must be learned or sinusoidal for GPT"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new TransformerConfig(TransformerConfig.Family.GPT, 10,
+                5, 1, 1, 8, 8, 0, 0, 0, 1e-5, 0.02, 5, 0, 0, 0, dev.sparkpretrain.model.ops.Activation.GELU, true,
+                TransformerConfig.PositionEncoding.SINUSOIDAL, TransformerConfig.FeedForward.DENSE));
+        assertTrue(e.getMessage().startsWith("hiddenSize must be even"), e.getMessage());
+    }
+
+    @Test
     void scheduleWarmsUpThenDecays() {
         WarmupDecaySchedule linear = new WarmupDecaySchedule(1.0, 10, 110, OptimizerConfig.Decay.LINEAR);
         assertEquals(0.0, linear.valueAt(0, 0));

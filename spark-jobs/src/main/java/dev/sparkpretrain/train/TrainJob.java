@@ -116,7 +116,7 @@ public final class TrainJob {
     int seqLength = manifest.path("sequence_length").asInt();
 
     TrainerConfig tc = config.trainer();
-    TransformerConfig modelConfig = TransformerConfig.preset(config.model().preset()).withVocabSize(vocabSize);
+    TransformerConfig modelConfig = config.model().architecture().withVocabSize(vocabSize);
     if (modelConfig.maxPositions() < seqLength) {
       throw new ConfigException("model.preset " + config.model().preset() + " has " + modelConfig.maxPositions()
           + " positions, fewer than the shards' sequence length " + seqLength);

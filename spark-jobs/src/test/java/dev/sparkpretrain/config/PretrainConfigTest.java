@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparkpretrain.model.TransformerConfig;
 import org.junit.jupiter.api.Test;
 
 class PretrainConfigTest {
@@ -43,6 +44,22 @@ class PretrainConfigTest {
     assertTrue(e.getMessage().contains("objective.dupe_factor"), e.getMessage());
     assertThrows(ConfigException.class,
         () -> PretrainConfig.parse("objective:\n  type: bert\n  masking: sometimes\n", "conf/x.yaml"));
+  }
+
+  @Test
+  void positionEncodingOverridesThePreset() {
+    PretrainConfig c = PretrainConfig.parse("model:\n  preset: gpt2-tiny\n  position_encoding: sinusoidal\n", "x");
+    assertEquals(TransformerConfig.PositionEncoding.SINUSOIDAL, c.model().architecture().positionEncoding());
+    assertEquals(TransformerConfig.PositionEncoding.LEARNED,
+        PretrainConfig.parse("model:\n  preset: gpt2-tiny\n", "x").model().architecture().positionEncoding());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> PretrainConfig.parse("model:\n  preset: t5-tiny\n  position_encoding: sinusoidal\n", "conf/x.yaml"));
+    assertTrue(e.getMessage().contains("model.position_encoding") && e.getMessage().contains("relative for T5"),
+        e.getMessage());
+    e = assertThrows(ConfigException.class,
+        () -> PretrainConfig.parse("model:\n  preset: bert-tiny\n  position_encoding: rotary\n", "conf/x.yaml"));
+    assertTrue(e.getMessage().contains("model.position_encoding: expected learned, sinusoidal or relative"),
+        e.getMessage());
   }
 
   @Test

@@ -74,9 +74,10 @@ public final class BertModel {
         GraphSetup s = new GraphSetup(updater, weightRegularization, seed, dataType);
         ComputationGraphConfiguration.GraphBuilder g = s.graphBuilder(INPUT_IDS, SEGMENT_IDS, MASKED_LM_POSITIONS);
 
-        g.addLayer("embeddingTables", s.configure(new EmbeddingTables(c.vocabSize(), c.maxPositions(),
+        g.addLayer("embeddingTables", s.configure(new EmbeddingTables(c.vocabSize(), c.learnedPositions(),
                 c.typeVocabSize(), h, c.initializerRange(), c.initializerRange())), INPUT_IDS);
-        g.addVertex("embeddings", new EmbeddingLookup(c.vocabSize(), c.maxPositions(), c.typeVocabSize(), 0.0),
+        g.addVertex("embeddings", new EmbeddingLookup(c.vocabSize(), c.learnedPositions(), c.typeVocabSize(), 0.0)
+                .withSinusoidalPositions(c.sinusoidalPositions()),
                 INPUT_IDS, SEGMENT_IDS, "embeddingTables");
         g.addLayer("embeddingNorm", s.configure(new NormLayer(h, Norm.LAYER, c.layerNormEps(), c.hiddenDropout())),
                 "embeddings");
@@ -85,6 +86,7 @@ public final class BertModel {
             TransformerBlock block = TransformerBlock.bert(h, c.numHeads(), c.intermediateSize(), c.hiddenDropout(),
                     c.attentionDropout(), c.layerNormEps(), c.initializerRange());
             block.setActivation(c.activation());
+            block.setGatedFeedForward(c.feedForward() == TransformerConfig.FeedForward.GATED);
             String name = "encoder" + i;
             g.addLayer(name, s.configure(block), last);
             last = name;

@@ -59,9 +59,10 @@ public final class GptModel {
         int h = c.hiddenSize();
         GraphSetup s = new GraphSetup(updater, weightRegularization, seed, dataType);
         ComputationGraphConfiguration.GraphBuilder g = s.graphBuilder(INPUT_IDS);
-        g.addLayer("embeddingTables", s.configure(new EmbeddingTables(c.vocabSize(), c.maxPositions(), 0, h,
+        g.addLayer("embeddingTables", s.configure(new EmbeddingTables(c.vocabSize(), c.learnedPositions(), 0, h,
                 c.initializerRange(), c.initializerRange())), INPUT_IDS);
-        g.addVertex("embeddings", new EmbeddingLookup(c.vocabSize(), c.maxPositions(), 0, c.hiddenDropout()),
+        g.addVertex("embeddings", new EmbeddingLookup(c.vocabSize(), c.learnedPositions(), 0, c.hiddenDropout())
+                .withSinusoidalPositions(c.sinusoidalPositions()),
                 INPUT_IDS, "embeddingTables");
         // GPT-2 scales the init of the projections that feed the residual stream by 1/sqrt(2 * layers).
         double residualStd = c.initializerRange() / Math.sqrt(2.0 * c.numLayers());
@@ -72,6 +73,7 @@ public final class GptModel {
             block.setPlacement(TransformerBlock.Placement.PRE);
             block.setCausal(true);
             block.setActivation(c.activation());
+            block.setGatedFeedForward(c.feedForward() == TransformerConfig.FeedForward.GATED);
             block.setOutputInitStd(residualStd);
             String name = "decoder" + i;
             g.addLayer(name, s.configure(block), last);

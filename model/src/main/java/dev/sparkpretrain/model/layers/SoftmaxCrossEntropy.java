@@ -1,6 +1,7 @@
 package dev.sparkpretrain.model.layers;
 
 import dev.sparkpretrain.model.ops.Dense;
+import dev.sparkpretrain.model.ops.Layout;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.workspace.ArrayType;
@@ -93,14 +94,19 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             super(conf, dataType);
         }
 
-        /** Softmax of {@code x (+ bias)} as a new {@code [rows, classes]} array in the current workspace. */
+        /**
+         * Softmax of {@code x (+ bias)} as a new {@code [rows, classes]} array in the current workspace, written
+         * straight from {@code x} when there is no bias (a causal LM's logits are the largest array of a step).
+         */
         private INDArray probabilities(INDArray x) {
             int c = layerConf().getNumClasses();
-            INDArray z = x.dup('c').reshape('c', x.length() / c, c);
+            INDArray rows = Layout.rows(x, c);
+            INDArray z = Nd4j.createUninitialized(x.dataType(), rows.shape(), 'c');
             if (layerConf().isHasBias()) {
-                z.addiRowVector(param("bias"));
+                z.assign(rows).addiRowVector(param("bias"));
+                rows = z;
             }
-            Nd4j.exec(new SoftMax(z, z, -1));
+            Nd4j.exec(new SoftMax(rows, z, -1));
             return z;
         }
 

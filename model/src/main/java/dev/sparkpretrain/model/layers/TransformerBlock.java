@@ -14,7 +14,8 @@ import java.util.List;
  * decoder cross-attention to the encoder): multi-head self-attention with padding mask and optional causal mask,
  * optional cross-attention, then a position-wise feed-forward network, each sublayer with a residual connection and
  * dropout. Q, K and V come from one fused {@code [H, 3*heads*headSize]} projection (K and V of the cross-attention
- * from one {@code [H, 2*heads*headSize]}).
+ * from one {@code [H, 2*heads*headSize]}). With {@link #isGatedFeedForward()} the feed-forward network is T5 v1.1's
+ * gated one, {@code (act(x W1) * (x W1linear)) W2} (Hugging Face's {@code wi_0}, {@code wi_1}, {@code wo}).
  *
  * <p>Inputs: the stream {@code [B, T, H]} (its mask, 1 real / 0 padding, masks keys); then, if
  * {@link #isPositionBias()}, an additive attention bias {@code [heads, T, T]} (from {@link RelativePositionBias});
@@ -51,6 +52,7 @@ public class TransformerBlock extends ParameterizedLayer {
     private InitScheme initScheme = InitScheme.NORMAL;
     private boolean positionBias;
     private boolean crossAttention;
+    private boolean gatedFeedForward;
 
     public TransformerBlock() {
     }
@@ -105,6 +107,10 @@ public class TransformerBlock extends ParameterizedLayer {
         }
         p.add(ParamSpec.weight("W1", ffnIn, h, intermediateSize));
         if (useBias) p.add(ParamSpec.bias("b1", intermediateSize));
+        if (gatedFeedForward) {
+            p.add(ParamSpec.weight("W1linear", ffnIn, h, intermediateSize));
+            if (useBias) p.add(ParamSpec.bias("b1linear", intermediateSize));
+        }
         p.add(ParamSpec.weight("W2", ffnOut, intermediateSize, h));
         if (useBias) p.add(ParamSpec.bias("b2", h));
         p.add(ParamSpec.gain("ln2g", h));
@@ -178,4 +184,6 @@ public class TransformerBlock extends ParameterizedLayer {
     public void setPositionBias(boolean positionBias) { this.positionBias = positionBias; }
     public boolean isCrossAttention() { return crossAttention; }
     public void setCrossAttention(boolean crossAttention) { this.crossAttention = crossAttention; }
+    public boolean isGatedFeedForward() { return gatedFeedForward; }
+    public void setGatedFeedForward(boolean gatedFeedForward) { this.gatedFeedForward = gatedFeedForward; }
 }

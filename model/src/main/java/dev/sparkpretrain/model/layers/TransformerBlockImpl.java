@@ -37,6 +37,8 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
     private Norm.State ffnNorm;
     private INDArray ffnPre;
     private Activation.Result ffnAct;
+    private INDArray ffnLinear;   // gated only: x W1linear (+ b1linear)
+    private INDArray ffnHidden;   // input of W2: act(x W1), times ffnLinear when gated
     private INDArray ffnDrop;
 
     public TransformerBlockImpl(NeuralNetConfiguration conf, DataType dataType) {
@@ -164,7 +166,9 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         ffnIn = pre() ? norm("ln2", x, st) : x;
         ffnPre = Dense.forward(ffnIn, param("W1"), bias("b1"));
         ffnAct = c.getActivation().forward(ffnPre);
-        INDArray f = Dense.forward(ffnAct.y(), param("W2"), bias("b2"));
+        ffnLinear = c.isGatedFeedForward() ? Dense.forward(ffnIn, param("W1linear"), bias("b1linear")) : null;
+        ffnHidden = ffnLinear == null ? ffnAct.y() : ffnAct.y().mul(ffnLinear);
+        INDArray f = Dense.forward(ffnHidden, param("W2"), bias("b2"));
         ffnDrop = training ? Dropout.mask(f, c.getHiddenDropout()) : null;
         INDArray sum = Dropout.apply(f, ffnDrop).addi(x);
         if (pre()) {
@@ -200,14 +204,28 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         return out;
     }
 
-    /** Gradient through {@code y = x + drop(ffn(norm(x)))} (PRE) or {@code y = norm(x + drop(ffn(x)))} (POST). */
+    /**
+     * Gradient through {@code y = x + drop(ffn(norm(x)))} (PRE) or {@code y = norm(x + drop(ffn(x)))} (POST), where
+     * {@code ffn(u) = h(u) W2 + b2} and {@code h(u) = act(u W1 + b1)}, times {@code u W1linear + b1linear} when gated.
+     */
     private INDArray feedForwardBackward(INDArray dy) {
         TransformerBlock c = layerConf();
         INDArray dSum = pre() ? dy : normBackward("ln2", dy, ffnNorm);
         INDArray df = ffnDrop == null ? dSum : dSum.mul(ffnDrop);
-        INDArray dAct = Dense.backward(ffnAct.y(), df, param("W2"), grad("W2"), biasGrad("b2"), true);
-        INDArray dPre = c.getActivation().backward(ffnPre, ffnAct, dAct);
+        INDArray dHidden = Dense.backward(ffnHidden, df, param("W2"), grad("W2"), biasGrad("b2"), true);
+        INDArray dLinearIn = null;
+        if (ffnLinear != null) {
+            // hidden = act * linear: d linear = dHidden * act, d act = dHidden * linear
+            INDArray dLinear = dHidden.mul(ffnAct.y());
+            dLinearIn = Dense.backward(ffnIn, dLinear, param("W1linear"), grad("W1linear"), biasGrad("b1linear"),
+                    true);
+            dHidden.muli(ffnLinear);
+        }
+        INDArray dPre = c.getActivation().backward(ffnPre, ffnAct, dHidden);
         INDArray dIn = Dense.backward(ffnIn, dPre, param("W1"), grad("W1"), biasGrad("b1"), true);
+        if (dLinearIn != null) {
+            dIn.addi(dLinearIn);
+        }
         return pre() ? normBackward("ln2", dIn, ffnNorm).addi(dSum) : dIn.addi(dSum);
     }
 
@@ -258,6 +276,8 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         ffnNorm = null;
         ffnPre = null;
         ffnAct = null;
+        ffnLinear = null;
+        ffnHidden = null;
         ffnDrop = null;
     }
 }

@@ -2,6 +2,7 @@ package dev.sparkpretrain.model.ops;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -17,9 +18,11 @@ public final class Attention {
 
     private Attention() {}
 
-    /** What backward needs: inputs, the probabilities (before dropout) and the dropout mask. */
-    public record State(INDArray q, INDArray k, INDArray v, INDArray probs, INDArray dropMask, INDArray droppedProbs,
-                        double scale) {}
+    /**
+     * What backward needs: q (already scaled), k, v, the probabilities and the probabilities after dropout (the same
+     * array when there is no dropout). No dropout mask: see {@link #backward}.
+     */
+    public record State(INDArray q, INDArray k, INDArray v, INDArray probs, INDArray droppedProbs, double scale) {}
 
     /** Additive key-padding bias {@code [B, T]} from a 1/0 mask, or null when there is no mask. */
     public static INDArray keyBias(INDArray mask, long batch, long keys) {
@@ -44,15 +47,15 @@ public final class Attention {
 
     /**
      * Forward pass. {@code q [B,h,Tq,d]}, {@code k, v [B,h,Tk,d]}; returns the context {@code [B,h,Tq,d]} and fills
-     * {@code state[0]}. Any bias may be null.
+     * {@code state[0]}. Any bias may be null. {@code q} is scaled in place: it is Tk/d times smaller than the scores.
      */
     public static INDArray forward(INDArray q, INDArray k, INDArray v, double scale, INDArray keyBias,
                                    INDArray positionBias, INDArray causalBias, double dropout, boolean training,
                                    State[] state) {
-        INDArray s = Nd4j.matmul(q, k, false, true, false);
         if (scale != 1.0) {
-            s.muli(scale);
+            q.muli(scale);
         }
+        INDArray s = Nd4j.matmul(q, k, false, true, false);
         if (keyBias != null) {
             Nd4j.getExecutioner().exec(new BroadcastAddOp(s, keyBias, s, 0, 3));
         }
@@ -63,29 +66,32 @@ public final class Attention {
             Nd4j.getExecutioner().exec(new BroadcastAddOp(s, causalBias, s, 2, 3));
         }
         Nd4j.exec(new SoftMax(s, s, -1));
-        INDArray mask = training ? Dropout.mask(s, dropout) : null;
-        INDArray pd = mask == null ? s : s.mul(mask);
+        INDArray pd = training ? Dropout.dropped(s, dropout) : s;
         INDArray ctx = Nd4j.matmul(pd, v);
         if (state != null) {
-            state[0] = new State(q, k, v, s, mask, pd, scale);
+            state[0] = new State(q, k, v, s, pd, scale);
         }
         return ctx;
     }
 
     /**
      * Backward pass: writes {@code dq, dk, dv} (shaped like q, k, v; may be views) and returns the gradient of the
-     * position bias summed over the batch ({@code [h, Tq, Tk]}) when {@code wantPositionBias}, else null.
+     * position bias summed over the batch ({@code [h, Tq, Tk]}) when {@code wantPositionBias}, else null. Overwrites
+     * the state's probabilities.
+     *
+     * <p>With D = P * M the dropped probabilities (M the dropout mask) and G the gradient of D, the scores' gradient
+     * {@code P * (M * G - rowsum(P * M * G))} equals {@code D * G - P * rowsum(D * G)}: the mask is not needed.
      */
     public static INDArray backward(INDArray dCtx, State st, INDArray dq, INDArray dk, INDArray dv,
                                     boolean wantPositionBias) {
-        INDArray dPd = Nd4j.matmul(dCtx, st.v(), false, true, false);
+        INDArray dG = Nd4j.matmul(dCtx, st.v(), false, true, false);
         Nd4j.matmul(st.droppedProbs(), dCtx, dv, true, false, false);
-        INDArray dP = Dropout.apply(dPd, st.dropMask());
+        INDArray dS = dG.muli(st.droppedProbs());
+        INDArray rowDot = dS.sum(3);
         INDArray p = st.probs();
-        INDArray rowDot = dP.mul(p).sum(3);
-        // dS = P * (dP - rowDot), rowDot [B,h,Tq] broadcast over keys
-        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp(dP, rowDot, dP, 0, 1, 2));
-        INDArray dS = dP.muli(p);
+        // P * rowDot, rowDot [B,h,Tq] broadcast over keys; the probabilities are not needed afterwards.
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(p, rowDot, p, 0, 1, 2));
+        dS.subi(p);
         INDArray dBias = wantPositionBias
                 ? Dense.columnSums(dS.reshape('c', dS.size(0), dS.length() / dS.size(0))).reshape('c', dS.size(1), dS.size(2), dS.size(3))
                 : null;
@@ -93,7 +99,6 @@ public final class Attention {
         Nd4j.matmul(dS, st.q(), dk, true, false, false);
         if (st.scale() != 1.0) {
             dq.muli(st.scale());
-            dk.muli(st.scale());
         }
         return dBias;
     }

@@ -32,8 +32,9 @@ import java.util.List;
  * T5 (Raffel et al. 2020; Hugging Face {@code modeling_t5.py}) as a DL4J {@link ComputationGraph}: one token
  * embedding shared by encoder and decoder, pre-RMS-norm blocks without biases, unscaled attention with T5's bucketed
  * relative position bias (one table per stack, shared by its layers), ReLU feed-forward, a causal decoder with
- * cross-attention to the encoder, and the LM head tied to the embeddings with the {@code d_model^-0.5} rescaling (v1.0),
- * or untied and unscaled ({@code tieWordEmbeddings = false}, as v1.1; v1.1's gated-GELU FFN is not implemented).
+ * cross-attention to the encoder, and the LM head tied to the embeddings with the {@code d_model^-0.5} rescaling (v1.0);
+ * or, as v1.1 ({@link TransformerConfig#t5v11}), the gated-GELU feed-forward ({@code FeedForward.GATED}, activation
+ * {@code GELU_TANH}) and the LM head untied and unscaled ({@code tieWordEmbeddings = false}).
  *
  * <pre>
  *   input_ids ─► embeddingTables (shared) ──────────────┬────────────────────────┬──────► lmLogits ─► lm
@@ -84,6 +85,7 @@ public final class T5Model {
             TransformerBlock b = TransformerBlock.t5(h, c.numHeads(), c.headSize(), c.intermediateSize(), false,
                     c.hiddenDropout(), c.layerNormEps(), factor);
             b.setActivation(c.activation());
+            b.setGatedFeedForward(c.feedForward() == TransformerConfig.FeedForward.GATED);
             b.setAttentionDropout(c.attentionDropout());
             String name = "encoder" + i;
             g.addVertex(name, MultiInputLayerVertex.of(name, s.configure(b), 2, seed, dataType), last,
@@ -101,6 +103,7 @@ public final class T5Model {
             TransformerBlock b = TransformerBlock.t5(h, c.numHeads(), c.headSize(), c.intermediateSize(), true,
                     c.hiddenDropout(), c.layerNormEps(), factor);
             b.setActivation(c.activation());
+            b.setGatedFeedForward(c.feedForward() == TransformerConfig.FeedForward.GATED);
             b.setAttentionDropout(c.attentionDropout());
             String name = "decoder" + i;
             g.addVertex(name, MultiInputLayerVertex.of(name, s.configure(b), 3, seed, dataType), last,

@@ -2,8 +2,10 @@ package dev.sparkpretrain.model.vertices;
 
 import dev.sparkpretrain.model.ops.Dense;
 import dev.sparkpretrain.model.ops.Dropout;
+import dev.sparkpretrain.model.ops.SinusoidalPositions;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -11,7 +13,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Embedding look-up against the tables of {@link dev.sparkpretrain.model.layers.EmbeddingTables}: for token ids
  * {@code [B, T]} (and, when {@code types > 0}, token types {@code [B, T]}), {@code word[id] + position[t] + tokenType[type]},
- * then dropout. Inputs: ids, [types,] tables. Output {@code [B, T, width]}, masked like the ids.
+ * then dropout. {@code position[t]} is a row of the learned table when {@code positions > 0}, or of the fixed
+ * {@link SinusoidalPositions} encoding when {@code sinusoidalPositions > 0} (which then bounds the sequence length).
+ * Inputs: ids, [types,] tables. Output {@code [B, T, width]}, masked like the ids.
  * The tables' gradient is a dense {@code [rows, width]} matrix, rows scatter-added.
  */
 public class EmbeddingLookup extends ParameterlessVertex {
@@ -19,6 +23,7 @@ public class EmbeddingLookup extends ParameterlessVertex {
     private int positions;
     private int types;
     private double dropout;
+    private int sinusoidalPositions;
 
     public EmbeddingLookup() {
     }
@@ -53,11 +58,19 @@ public class EmbeddingLookup extends ParameterlessVertex {
     public void setTypes(int types) { this.types = types; }
     public double getDropout() { return dropout; }
     public void setDropout(double dropout) { this.dropout = dropout; }
+    public int getSinusoidalPositions() { return sinusoidalPositions; }
+    public void setSinusoidalPositions(int sinusoidalPositions) { this.sinusoidalPositions = sinusoidalPositions; }
+
+    /** This look-up adding the fixed sinusoidal encoding, for sequences up to {@code maxPositions}. */
+    public EmbeddingLookup withSinusoidalPositions(int maxPositions) {
+        this.sinusoidalPositions = maxPositions;
+        return this;
+    }
 
     @Override
     public String toString() {
         return "EmbeddingLookup(vocab=" + vocabSize + ", positions=" + positions + ", types=" + types + ", dropout="
-                + dropout + ")";
+                + dropout + ", sinusoidalPositions=" + sinusoidalPositions + ")";
     }
 
     static final class Impl extends ParameterlessVertexImpl {
@@ -68,6 +81,7 @@ public class EmbeddingLookup extends ParameterlessVertex {
         private long batch;
         private long time;
         private long tableRows;
+        private INDArray sinusoids;   // [T, width] flattened to [1, T*width], cached for the last T
 
         Impl(ComputationGraph graph, String name, int idx, DataType type, EmbeddingLookup conf) {
             super(graph, name, idx, type);
@@ -81,8 +95,9 @@ public class EmbeddingLookup extends ParameterlessVertex {
             time = in[0].size(1);
             tableRows = table.size(0);
             long width = table.size(1);
-            if (conf.positions > 0 && time > conf.positions) {
-                throw new IllegalArgumentException("sequence length " + time + " exceeds " + conf.positions + " positions");
+            long maxTime = conf.positions > 0 ? conf.positions : conf.sinusoidalPositions;
+            if (maxTime > 0 && time > maxTime) {
+                throw new IllegalArgumentException("sequence length " + time + " exceeds " + maxTime + " positions");
             }
             ids = IndexRows.ints(in[0]);
             for (int id : ids) {
@@ -95,12 +110,25 @@ public class EmbeddingLookup extends ParameterlessVertex {
                 INDArray pos = table.get(NDArrayIndex.interval(conf.vocabSize, conf.vocabSize + time), NDArrayIndex.all());
                 out.reshape('c', batch, time * width).addiRowVector(pos.dup('c').reshape('c', 1, time * width));
             }
+            if (conf.sinusoidalPositions > 0) {
+                out.reshape('c', batch, time * width).addiRowVector(sinusoids(width, out.dataType()));
+            }
             if (conf.types > 0) {
                 typeRows = IndexRows.offset(IndexRows.ints(in[1]), conf.vocabSize + conf.positions);
                 out.addi(IndexRows.gather(table, typeRows));
             }
             mask = training ? Dropout.mask(out, conf.dropout) : null;
             return Dropout.apply(out, mask).reshape('c', batch, time, width);
+        }
+
+        private INDArray sinusoids(long width, DataType type) {
+            if (sinusoids == null || sinusoids.length() != time * width || sinusoids.dataType() != type) {
+                // Outside DL4J's workspaces: a workspace array would be overwritten by the next iteration's.
+                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    sinusoids = SinusoidalPositions.table((int) time, (int) width, type).reshape('c', 1, time * width);
+                }
+            }
+            return sinusoids;
         }
 
         @Override

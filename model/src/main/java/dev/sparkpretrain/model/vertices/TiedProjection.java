@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.vertices;
 
+import dev.sparkpretrain.model.ops.Layout;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -82,7 +83,7 @@ public class TiedProjection extends ParameterlessVertex {
         @Override
         protected INDArray[] backward(INDArray dy) {
             long h = inShape[inShape.length - 1];
-            INDArray d = dy.dup('c').reshape('c', dy.length() / conf.vocabSize, conf.vocabSize);
+            INDArray d = Layout.rows(dy, conf.vocabSize);
             INDArray dx = Nd4j.gemm(d, words(inputs[1]), false, false);
             if (conf.scale != 1.0) {
                 dx.muli(conf.scale);

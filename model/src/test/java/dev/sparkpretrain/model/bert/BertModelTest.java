@@ -158,6 +158,11 @@ class BertModelTest {
                 .filter(e -> e.name().startsWith("mlm") || e.name().startsWith("nsp"))
                 .mapToLong(ModelSummary.Entry::parameters).sum();
         assertEquals(109_482_240L, summary.parameters() - heads);
+        ComputationGraphConfiguration sinusoidal = BertModel.configuration(
+                base.withPositionEncoding(TransformerConfig.PositionEncoding.SINUSOIDAL), new Adam(1e-4), List.of(), 1,
+                DataType.FLOAT);
+        assertEquals(110_106_428L - 512L * 768, ModelSummary.of("bert-base", sinusoidal).parameters(),
+                "the 512 x 768 position table is gone");
     }
 
     @Test
