@@ -13,7 +13,8 @@ public record BertObjectiveConfig(
     @JsonProperty("max_predictions_per_seq") Integer maxPredictionsPerSeq,
     @JsonProperty("dupe_factor") Integer dupeFactor,
     @JsonProperty("whole_word_masking") Boolean wholeWordMasking,
-    @JsonProperty("random_next_pool") Integer randomNextPool)
+    @JsonProperty("random_next_pool") Integer randomNextPool,
+    @JsonProperty("pair_task") PairTask pairTask)
     implements ObjectiveConfig {
 
   public BertObjectiveConfig {
@@ -26,6 +27,7 @@ public record BertObjectiveConfig(
     // Random "next sentence" segments are drawn from a bounded sample of the whole corpus, so driver and
     // executor memory do not grow with the corpus.
     randomNextPool = randomNextPool == null ? 20_000 : randomNextPool;
+    pairTask = pairTask == null ? PairTask.NSP : pairTask;
     ConfigException.require(maxSeqLength >= 8 && maxSeqLength <= 8192, "objective.max_seq_length",
         "an integer in [8, 8192]", maxSeqLength);
     ConfigException.require(shortSeqProb >= 0 && shortSeqProb <= 1, "objective.short_seq_prob", "a value in [0, 1]",
@@ -40,6 +42,6 @@ public record BertObjectiveConfig(
   }
 
   public static BertObjectiveConfig defaults() {
-    return new BertObjectiveConfig(null, null, null, null, null, null, null);
+    return new BertObjectiveConfig(null, null, null, null, null, null, null, null);
   }
 }

@@ -10,7 +10,8 @@ import java.io.Serializable;
  * @param segmentIds 0 for [CLS] A [SEP], 1 for B [SEP]
  * @param maskedLmPositions ascending positions of the predictions
  * @param maskedLmIds the original ids at those positions
- * @param nextSentenceLabel 0 when B follows A in the document, 1 when B is random (google-research/bert)
+ * @param nextSentenceLabel NSP: 0 when B follows A in the document, 1 when B is random (google-research/bert);
+ *     SOP: 0 when A and B are in document order, 1 when swapped (ALBERT)
  */
 public record BertExample(long exampleId, int[] inputIds, int[] segmentIds, int[] maskedLmPositions,
     int[] maskedLmIds, int nextSentenceLabel) implements Serializable {}

@@ -46,7 +46,7 @@ final class TrainerFixtures {
       docs.add(new TokenizedDocument(seed * 1_000_003L + d, sentences, starts));
     }
     RandomNextPool pool = new RandomNextPool(docs);
-    BertObjectiveConfig cfg = new BertObjectiveConfig(SEQ, 0.1, 0.15, PREDICTIONS, 1, false, null);
+    BertObjectiveConfig cfg = new BertObjectiveConfig(SEQ, 0.1, 0.15, PREDICTIONS, 1, false, null, null);
     List<BertExample> out = new ArrayList<>();
     for (TokenizedDocument d : docs) {
       out.addAll(BertExamples.create(d, 0, pool, cfg, IDS, new SplittableRandom(d.key())));

@@ -14,7 +14,7 @@ import org.apache.spark.sql.types.StructType;
  * segment_ids          array<int32> 0 for A, 1 for B
  * masked_lm_positions  array<int32> ascending
  * masked_lm_ids        array<int32> original ids at those positions
- * next_sentence_label  int32        0 = B follows A, 1 = B random
+ * next_sentence_label  int32        0 = B follows A, 1 = B random (pair_task sop: 1 = A and B swapped)
  * </pre>
  */
 public final class BertShards {
