@@ -64,6 +64,11 @@ public final class PrepareJob {
   public static final String TOKENIZER = "tokenizer.json";
   /** Salt so the random-next pool sample is independent of the train/validation split. */
   private static final long POOL_SALT = 0x5EED_9001L;
+  /**
+   * Sequences' worth of tokens kept per pool document: random Bs start at any of its first sentences, and the
+   * pool's size stays bounded by documents × this however long the documents are.
+   */
+  private static final int POOL_SEQUENCES = 8;
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PrepareJob.class);
 
@@ -176,8 +181,10 @@ public final class PrepareJob {
       // from it, as google-research/bert draws from all documents), broadcast to every task.
       double poolFraction = Math.min(1.0, (double) bert.randomNextPool() / used);
       long poolSeed = seed ^ POOL_SALT;
+      int poolTokens = POOL_SEQUENCES * bert.maxSeqLength();
       pool = sc.broadcast(new RandomNextPool(documents
-          .filter(d -> ContentHash.unit(poolSeed, d.key()) < poolFraction).collect()));
+          .filter(d -> ContentHash.unit(poolSeed, d.key()) < poolFraction)
+          .map(d -> RandomNextPool.excerpt(d, poolTokens)).collect()));
     }
     for (String split : List.of("train", "validation")) {
       boolean wantValidation = split.equals("validation");
