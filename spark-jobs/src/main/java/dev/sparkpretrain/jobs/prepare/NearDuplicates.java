@@ -39,6 +39,7 @@ import scala.Tuple2;
 final class NearDuplicates {
   /** Earlier members of a bucket a document is compared with: bounds the work in a bucket of thousands. */
   static final int MAX_COMPARISONS = 32;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NearDuplicates.class);
 
   private static final StructType SCHEMA = new StructType()
       .add("key", DataTypes.LongType, false)
@@ -49,8 +50,11 @@ final class NearDuplicates {
   private final JavaPairRDD<Long, CleanedDocument> kept;
 
   private NearDuplicates(JavaPairRDD<Long, CleanedDocument> docs, JavaRDD<Long> removedKeys) {
+    long t0 = System.nanoTime();
     this.removedKeys = removedKeys;
     this.removed = removedKeys.count();
+    LOG.info("prepare: {} near-duplicates found ({} s)", removed,
+        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     this.kept = docs.subtractByKey(removedKeys.mapToPair(k -> new Tuple2<>(k, true)));
   }
 
