@@ -117,8 +117,8 @@ class BertExamplesTest {
     RandomNextPool pool = new RandomNextPool(docs);
     int checked = 0;
     for (TokenizedDocument d : docs) {
-      for (BertExample e : BertExamples.create(d, 0, pool, new BertObjectiveConfig(128, 0.0, 0.01, 1, 1, false, null, null),
-          VOCAB, new SplittableRandom(d.key()))) {
+      BertObjectiveConfig config = new BertObjectiveConfig(128, 0.0, 0.01, 1, 1, false, null, null);
+      for (BertExample e : BertExamples.create(d, 0, pool, config, VOCAB, new SplittableRandom(d.key()))) {
         if (e.nextSentenceLabel() == 0) {
           int prev = -1;
           for (int i = 0; i < e.inputIds().length; i++) {

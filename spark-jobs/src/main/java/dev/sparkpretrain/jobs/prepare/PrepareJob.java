@@ -160,7 +160,8 @@ public final class PrepareJob {
     long invalidUtf8 = read.invalidUtf8;
     long totalTokens = tokCounts.tokens;
     LOG.info("prepare: {} documents read, {} used, {} rejected, {} duplicates ({} near) ({} s)", read.documents, used,
-        rejected, duplicates, nearDuplicates, String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+        rejected, duplicates, nearDuplicates,
+        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     if (used < 2) {
       throw new IllegalStateException("only " + used + " usable documents in " + data.input()
           + " (rejections: " + rejectionsByReason + "); BERT needs at least 2 for next-sentence pairs");
