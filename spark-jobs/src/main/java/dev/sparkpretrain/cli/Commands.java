@@ -54,7 +54,7 @@ final class Commands {
     String output = require(args, "output");
     DataConfig data = new DataConfig(Arrays.asList(input.split(",")),
         args.get("format") == null ? null : parseEnum(DataConfig.InputFormat.class, "--format", args.get("format")),
-        args.get("text-field"), null, null, null, null, null, null, null, null);
+        args.get("text-field"), null, null, null, null, null, null, null, null, null);
     TokenizerConfig tc = new TokenizerConfig(null,
         args.get("model") == null ? null : parseEnum(TokenizerConfig.Model.class, "--model", args.get("model")),
         args.intValue("vocab-size"), args.get("min-frequency") == null ? null : (long) args.intValue("min-frequency"),

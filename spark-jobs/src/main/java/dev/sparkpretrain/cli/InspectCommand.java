@@ -58,7 +58,8 @@ final class InspectCommand {
         }
         out.println("  tokens: " + sb.toString().strip());
         out.println("  next_sentence_label: " + r.getInt(r.fieldIndex("next_sentence_label"))
-            + " (0 = actual next, 1 = random)");
+            + ("sop".equals(manifest.path("pair_task").asText()) ? " (0 = in order, 1 = swapped)"
+                : " (0 = actual next, 1 = random)"));
       } else {
         for (String field : r.schema().fieldNames()) {
           if (!field.equals("example_id")) {

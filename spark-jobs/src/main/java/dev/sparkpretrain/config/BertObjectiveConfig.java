@@ -16,7 +16,8 @@ public record BertObjectiveConfig(
     @JsonProperty("dupe_factor") Integer dupeFactor,
     @JsonProperty("whole_word_masking") Boolean wholeWordMasking,
     @JsonProperty("random_next_pool") Integer randomNextPool,
-    Masking masking)
+    Masking masking,
+    @JsonProperty("pair_task") PairTask pairTask)
     implements ObjectiveConfig {
 
   /** Where masked-LM masks are drawn: once, in the shards ({@code static}), or by the trainer every epoch. */
@@ -36,6 +37,7 @@ public record BertObjectiveConfig(
     // executor memory do not grow with the corpus.
     randomNextPool = randomNextPool == null ? 20_000 : randomNextPool;
     masking = masking == null ? Masking.STATIC : masking;
+    pairTask = pairTask == null ? PairTask.NSP : pairTask;
     ConfigException.require(maxSeqLength >= 8 && maxSeqLength <= 8192, "objective.max_seq_length",
         "an integer in [8, 8192]", maxSeqLength);
     ConfigException.require(shortSeqProb >= 0 && shortSeqProb <= 1, "objective.short_seq_prob", "a value in [0, 1]",
@@ -52,6 +54,6 @@ public record BertObjectiveConfig(
   }
 
   public static BertObjectiveConfig defaults() {
-    return new BertObjectiveConfig(null, null, null, null, null, null, null, null);
+    return new BertObjectiveConfig(null, null, null, null, null, null, null, null, null);
   }
 }

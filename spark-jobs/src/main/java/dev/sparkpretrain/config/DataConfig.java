@@ -16,6 +16,7 @@ import java.util.List;
  * @param minChars documents shorter than this (after cleaning) are rejected
  * @param maxChars documents longer than this are rejected (a 50 MB line should not stall one task)
  * @param dedup exact deduplication by content hash
+ * @param nearDedup near-duplicate removal with MinHash (off by default)
  * @param validationFraction share of documents (decided by content hash) that go to the validation split
  */
 public record DataConfig(
@@ -28,6 +29,7 @@ public record DataConfig(
     @JsonProperty("min_chars") Integer minChars,
     @JsonProperty("max_chars") Integer maxChars,
     Boolean dedup,
+    @JsonProperty("near_dedup") NearDedupConfig nearDedup,
     @JsonProperty("validation_fraction") Double validationFraction,
     @JsonProperty("target_shard_mb") Integer targetShardMb)
     implements Serializable {
@@ -59,21 +61,25 @@ public record DataConfig(
     minChars = minChars == null ? 1 : minChars;
     maxChars = maxChars == null ? 10_000_000 : maxChars;
     dedup = dedup == null || dedup;
+    nearDedup = nearDedup == null ? NearDedupConfig.defaults() : nearDedup;
     validationFraction = validationFraction == null ? 0.01 : validationFraction;
     targetShardMb = targetShardMb == null ? 128 : targetShardMb;
     ConfigException.require(minChars >= 0, "data.min_chars", ">= 0", minChars);
     ConfigException.require(maxChars >= minChars, "data.max_chars", ">= data.min_chars (" + minChars + ")", maxChars);
     ConfigException.require(validationFraction >= 0 && validationFraction < 1,
         "data.validation_fraction", "a value in [0, 1)", validationFraction);
+    // Near-dedup compares distinct documents: exact copies share a content hash and must be removed first.
+    ConfigException.require(dedup || !nearDedup.enabled(), "data.dedup", "true when data.near_dedup.enabled is true",
+        dedup);
     ConfigException.require(targetShardMb >= 1, "data.target_shard_mb", ">= 1", targetShardMb);
   }
 
   public static DataConfig defaults() {
-    return new DataConfig(null, null, null, null, null, null, null, null, null, null, null);
+    return new DataConfig(null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public DataConfig withInput(List<String> paths) {
     return new DataConfig(paths, format, textField, normalization, removeControlChars, normalizeWhitespace,
-        minChars, maxChars, dedup, validationFraction, targetShardMb);
+        minChars, maxChars, dedup, nearDedup, validationFraction, targetShardMb);
   }
 }

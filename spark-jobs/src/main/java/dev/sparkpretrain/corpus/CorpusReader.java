@@ -102,7 +102,12 @@ public final class CorpusReader {
 
   private static Iterator<CorpusRecord> parse(String source, Iterator<scala.Tuple2<LongWritable, Text>> it,
       DataConfig.InputFormat format, String textField) {
-    ObjectMapper json = new ObjectMapper();
+    // Jackson refuses strings over 20 M characters by default, which would reject a long document as
+    // "invalid_json": lift the limit and let data.max_chars decide, with reason too_long.
+    ObjectMapper json = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+        .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+            .maxStringLength(Integer.MAX_VALUE).build())
+        .build());
     return new Iterator<>() {
       CorpusRecord next = advance();
 

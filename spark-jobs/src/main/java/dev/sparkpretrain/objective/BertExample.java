@@ -10,7 +10,8 @@ import java.io.Serializable;
  * @param segmentIds 0 for [CLS] A [SEP], 1 for B [SEP]
  * @param maskedLmPositions ascending positions of the predictions; empty while unmasked (dynamic masking)
  * @param maskedLmIds the original ids at those positions
- * @param nextSentenceLabel 0 when B follows A in the document, 1 when B is random (google-research/bert)
+ * @param nextSentenceLabel NSP: 0 when B follows A in the document, 1 when B is random (google-research/bert);
+ *     SOP: 0 when A and B are in document order, 1 when swapped (ALBERT)
  * @param wordStarts per position, whether the token begins a word (false for special tokens), what whole-word
  *     masking needs; empty when read from statically masked shards, which do not store it
  */

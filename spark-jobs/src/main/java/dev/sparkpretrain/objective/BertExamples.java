@@ -1,6 +1,7 @@
 package dev.sparkpretrain.objective;
 
 import dev.sparkpretrain.config.BertObjectiveConfig;
+import dev.sparkpretrain.config.PairTask;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -12,6 +13,10 @@ import java.util.SplittableRandom;
  * from a random other document and the unused sentences are put back. The pair is truncated to fit, wrapped in
  * [CLS] A [SEP] B [SEP] and masked by {@link MaskedLm}, or left unmasked for the trainer (dynamic masking).
  *
+ * <p>With {@code pair_task: sop} (ALBERT's sentence-order prediction) B always follows A in the document and
+ * half the pairs are swapped (label 1); no other document is drawn, so {@code pool} may be null. Unlike ALBERT's
+ * script, a one-segment chunk does not fall back to a random B: it is paired as for an actual next below.
+ *
  * <p>One deliberate difference: the next-sentence label is a fair coin (see the comment in {@link #create}),
  * so the random share is 50% whatever the paragraph lengths.
  */
@@ -20,6 +25,7 @@ public final class BertExamples {
 
   public static List<BertExample> create(TokenizedDocument doc, int dupe, RandomNextPool pool,
       BertObjectiveConfig config, BertVocab vocab, SplittableRandom rng) {
+    boolean sop = config.pairTask() == PairTask.SOP;
     List<BertExample> out = new ArrayList<>();
     List<int[]> sentences = doc.sentences();
     List<boolean[]> starts = doc.wordStarts();
@@ -42,7 +48,7 @@ public final class BertExamples {
           // The label is a fair coin. google-research/bert forces a random B whenever the chunk has one segment,
           // which pushes the random share well above one half on corpora of short paragraphs; here an actual
           // next is still made: from the document's next sentence, or else by cutting the one sentence in two.
-          boolean randomNext = rng.nextDouble() < 0.5;
+          boolean randomNext = !sop && rng.nextDouble() < 0.5;
           boolean splitSentence = false;
           if (!randomNext && chunk.size() == 1) {
             if (i + 1 < sentences.size()) {
@@ -50,7 +56,9 @@ public final class BertExamples {
             } else if (sentences.get(chunk.get(0)).length >= 2) {
               splitSentence = true;
             } else {
-              randomNext = true; // a one-token document: nothing to pair it with
+              // A one-token document: nothing to pair it with. NSP takes a random B; SOP leaves B empty, so no
+              // example is made.
+              randomNext = !sop;
             }
           }
           int aEnd = 1;
@@ -90,6 +98,13 @@ public final class BertExamples {
                 b.add(sentences.get(chunk.get(j)), starts.get(chunk.get(j)));
               }
             }
+          }
+          if (sop && rng.nextDouble() < 0.5) {
+            // ALBERT: the same two consecutive segments in swapped order (before truncation, as there).
+            Segment first = a;
+            a = b;
+            b = first;
+            label = 1;
           }
           truncatePair(a, b, maxNumTokens, rng);
           if (a.size() >= 1 && b.size() >= 1) {

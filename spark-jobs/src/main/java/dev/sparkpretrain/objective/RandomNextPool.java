@@ -26,6 +26,24 @@ public final class RandomNextPool implements Serializable {
     }
   }
 
+  /**
+   * The leading sentences of {@code doc} up to {@code maxTokens} tokens (a first sentence longer than that cut to
+   * it): what the pool keeps of a document, so that a 50 MB document costs the driver and every task's broadcast
+   * copy no more than a short one. A random B needs at most one sequence of tokens from wherever it starts.
+   */
+  public static TokenizedDocument excerpt(TokenizedDocument doc, int maxTokens) {
+    List<int[]> sentences = new ArrayList<>();
+    List<boolean[]> starts = new ArrayList<>();
+    int tokens = 0;
+    for (int i = 0; i < doc.sentences().size() && tokens < maxTokens; i++) {
+      int n = Math.min(doc.sentences().get(i).length, maxTokens - tokens);
+      sentences.add(java.util.Arrays.copyOf(doc.sentences().get(i), n));
+      starts.add(java.util.Arrays.copyOf(doc.wordStarts().get(i), n));
+      tokens += n;
+    }
+    return new TokenizedDocument(doc.key(), sentences, starts);
+  }
+
   public int size() {
     return documents.size();
   }

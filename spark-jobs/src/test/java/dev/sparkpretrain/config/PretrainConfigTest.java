@@ -75,4 +75,23 @@ class PretrainConfigTest {
     assertTrue(c.toJson().contains("\"workers\" : 3"), c.toJson());
     assertTrue(c.toJson().contains("\"type\" : \"bert\""), c.toJson());
   }
+
+  @Test
+  void nearDedupAndPairTaskDefaultsAndChecks() {
+    PretrainConfig c = PretrainConfig.parse("seed: 7\n", "test");
+    assertEquals(false, c.data().nearDedup().enabled());
+    assertEquals(0.8, c.data().nearDedup().threshold());
+    assertEquals(PairTask.NSP, ((BertObjectiveConfig) c.objective()).pairTask());
+    assertEquals(PairTask.SOP, ((BertObjectiveConfig) PretrainConfig.parse(
+        "objective:\n  type: bert\n  pair_task: sop\n", "test").objective()).pairTask());
+    ConfigException bands = assertThrows(ConfigException.class, () -> PretrainConfig.parse(
+        "data:\n  near_dedup: {enabled: true, num_hash_tables: 64, rows_per_band: 5}\n", "conf/x.yaml"));
+    assertTrue(bands.getMessage().contains("data.near_dedup.rows_per_band"), bands.getMessage());
+    ConfigException exact = assertThrows(ConfigException.class, () -> PretrainConfig.parse(
+        "data:\n  dedup: false\n  near_dedup: {enabled: true}\n", "conf/x.yaml"));
+    assertTrue(exact.getMessage().contains("data.dedup"), exact.getMessage());
+    ConfigException task = assertThrows(ConfigException.class, () -> PretrainConfig.parse(
+        "objective:\n  type: bert\n  pair_task: xyz\n", "conf/x.yaml"));
+    assertTrue(task.getMessage().contains("pair_task"), task.getMessage());
+  }
 }

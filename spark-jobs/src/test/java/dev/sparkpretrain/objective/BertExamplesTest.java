@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkpretrain.config.BertObjectiveConfig;
+import dev.sparkpretrain.config.PairTask;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -35,7 +36,11 @@ class BertExamplesTest {
   }
 
   static BertObjectiveConfig config(int maxSeq) {
-    return new BertObjectiveConfig(maxSeq, 0.1, 0.15, 20, 1, false, null, null);
+    return new BertObjectiveConfig(maxSeq, 0.1, 0.15, 20, 1, false, null, null, null);
+  }
+
+  static BertObjectiveConfig sop(int maxSeq, double maskedLmProb) {
+    return new BertObjectiveConfig(maxSeq, 0.1, maskedLmProb, 20, 1, false, null, null, PairTask.SOP);
   }
 
   @Test
@@ -112,8 +117,8 @@ class BertExamplesTest {
     RandomNextPool pool = new RandomNextPool(docs);
     int checked = 0;
     for (TokenizedDocument d : docs) {
-      for (BertExample e : BertExamples.create(d, 0, pool,
-          new BertObjectiveConfig(128, 0.0, 0.01, 1, 1, false, null, null), VOCAB, new SplittableRandom(d.key()))) {
+      BertObjectiveConfig config = new BertObjectiveConfig(128, 0.0, 0.01, 1, 1, false, null, null, null);
+      for (BertExample e : BertExamples.create(d, 0, pool, config, VOCAB, new SplittableRandom(d.key()))) {
         if (e.nextSentenceLabel() == 0) {
           int prev = -1;
           for (int i = 0; i < e.inputIds().length; i++) {
@@ -132,5 +137,57 @@ class BertExamplesTest {
       }
     }
     assertTrue(checked > 50);
+  }
+
+  @Test
+  void sentenceOrderIsSwappedHalfTheTimeOverManyTokens() {
+    long seed = 78;
+    System.out.println("BertExamplesTest SOP seed " + seed);
+    List<TokenizedDocument> docs = corpus(6000, new SplittableRandom(seed));
+    long tokens = 0;
+    long count = 0;
+    long swapped = 0;
+    for (TokenizedDocument d : docs) {
+      tokens += d.tokenCount();
+      // No pool: sentence-order prediction never draws from another document.
+      for (BertExample e : BertExamples.create(d, 0, null, sop(64, 0.15), VOCAB, new SplittableRandom(d.key()))) {
+        count++;
+        swapped += e.nextSentenceLabel();
+      }
+    }
+    assertTrue(tokens > 100_000, "tokens " + tokens);
+    assertEquals(0.5, (double) swapped / count, 0.01, "swapped share over " + count + " examples");
+  }
+
+  @Test
+  void sentenceOrderPairsAreConsecutiveTextOfTheSameDocument() {
+    // Ids encode (document, sentence) and rise through a document: in order, every id of A is <= every id of B;
+    // swapped, every id of B is <= every id of A. Masking is almost off so ids stay readable.
+    List<TokenizedDocument> docs = corpus(300, new SplittableRandom(11));
+    int[] byLabel = new int[2];
+    for (TokenizedDocument d : docs) {
+      int docBase = 5 + (int) ((d.key() - 1000) % 19) * 50;
+      for (BertExample e : BertExamples.create(d, 0, null, sop(128, 0.01), VOCAB, new SplittableRandom(d.key()))) {
+        List<Integer> a = new ArrayList<>();
+        List<Integer> b = new ArrayList<>();
+        for (int i = 0; i < e.inputIds().length; i++) {
+          int id = e.inputIds()[i];
+          int position = i;
+          if (id < 5 || java.util.Arrays.stream(e.maskedLmPositions()).anyMatch(p -> p == position)) {
+            continue;
+          }
+          assertTrue(id >= docBase && id < docBase + 50, "id " + id + " from document " + d.key());
+          (e.segmentIds()[i] == 0 ? a : b).add(id);
+        }
+        List<Integer> first = e.nextSentenceLabel() == 0 ? a : b;
+        List<Integer> second = e.nextSentenceLabel() == 0 ? b : a;
+        if (!first.isEmpty() && !second.isEmpty()) {
+          assertTrue(java.util.Collections.max(first) <= java.util.Collections.min(second),
+              "label " + e.nextSentenceLabel() + ": A " + a + " B " + b);
+        }
+        byLabel[e.nextSentenceLabel()]++;
+      }
+    }
+    assertTrue(byLabel[0] > 100 && byLabel[1] > 100, "both orders seen: " + java.util.Arrays.toString(byLabel));
   }
 }

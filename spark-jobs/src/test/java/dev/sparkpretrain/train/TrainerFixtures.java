@@ -61,7 +61,7 @@ final class TrainerFixtures {
       docs.add(new TokenizedDocument(seed * 1_000_003L + d, sentences, starts));
     }
     RandomNextPool pool = new RandomNextPool(docs);
-    BertObjectiveConfig cfg = new BertObjectiveConfig(SEQ, 0.1, 0.15, PREDICTIONS, 1, false, null, null);
+    BertObjectiveConfig cfg = new BertObjectiveConfig(SEQ, 0.1, 0.15, PREDICTIONS, 1, false, null, null, null);
     List<BertExample> out = new ArrayList<>();
     for (TokenizedDocument d : docs) {
       out.addAll(BertExamples.create(d, 0, pool, cfg, IDS, new SplittableRandom(d.key())));

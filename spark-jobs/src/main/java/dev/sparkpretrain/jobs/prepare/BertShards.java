@@ -22,7 +22,7 @@ import org.apache.spark.sql.types.StructType;
  * segment_ids          array<int32> 0 for A, 1 for B
  * masked_lm_positions  array<int32> ascending (static masking only)
  * masked_lm_ids        array<int32> original ids at those positions (static masking only)
- * next_sentence_label  int32        0 = B follows A, 1 = B random
+ * next_sentence_label  int32        0 = B follows A, 1 = B random (pair_task sop: 1 = A and B swapped)
  * word_starts          array<int32> 1 where a token begins a word, else 0 (dynamic masking only)
  * </pre>
  * With dynamic masking the manifest says {@code "masking": "dynamic"} and carries the masking rule under

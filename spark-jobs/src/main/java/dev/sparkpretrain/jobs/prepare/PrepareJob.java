@@ -8,6 +8,7 @@ import dev.sparkpretrain.config.ConfigException;
 import dev.sparkpretrain.config.DataConfig;
 import dev.sparkpretrain.config.GptObjectiveConfig;
 import dev.sparkpretrain.config.ObjectiveConfig;
+import dev.sparkpretrain.config.PairTask;
 import dev.sparkpretrain.config.PretrainConfig;
 import dev.sparkpretrain.config.T5ObjectiveConfig;
 import dev.sparkpretrain.corpus.ContentHash;
@@ -63,6 +64,11 @@ public final class PrepareJob {
   public static final String TOKENIZER = "tokenizer.json";
   /** Salt so the random-next pool sample is independent of the train/validation split. */
   private static final long POOL_SALT = 0x5EED_9001L;
+  /**
+   * Sequences' worth of tokens kept per pool document: random Bs start at any of its first sentences, and the
+   * pool's size stays bounded by documents × this however long the documents are.
+   */
+  private static final int POOL_SEQUENCES = 8;
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PrepareJob.class);
 
@@ -113,6 +119,14 @@ public final class PrepareJob {
         .filter(d -> d.rejection() == null)
         .mapToPair(d -> new Tuple2<>(d.key(), d));
     JavaPairRDD<Long, CleanedDocument> unique = data.dedup() ? clean.reduceByKey(PrepareJob::earliest) : clean;
+    // 2b. Near-duplicates (optional): the smallest content hash of each group survives. Counted as duplicates.
+    NearDuplicates near = null;
+    if (data.nearDedup().enabled()) {
+      sc.setJobGroup("prepare", "prepare: find near-duplicates", false);
+      near = NearDuplicates.find(spark, unique, data.nearDedup(), seed);
+      unique = near.kept();
+    }
+    long nearDuplicates = near == null ? 0 : near.removed();
 
     // 3. Sentences and token ids. Documents that yield no tokens are rejected too.
     sc.setJobGroup("prepare", "prepare: split sentences and tokenize", false);
@@ -145,8 +159,9 @@ public final class PrepareJob {
     long duplicates = read.clean - uniqueCount;
     long invalidUtf8 = read.invalidUtf8;
     long totalTokens = tokCounts.tokens;
-    LOG.info("prepare: {} documents read, {} used, {} rejected, {} duplicates ({} s)", read.documents, used, rejected,
-        duplicates, String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+    LOG.info("prepare: {} documents read, {} used, {} rejected, {} duplicates ({} near) ({} s)", read.documents, used,
+        rejected, duplicates, nearDuplicates,
+        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     if (used < 2) {
       throw new IllegalStateException("only " + used + " usable documents in " + data.input()
           + " (rejections: " + rejectionsByReason + "); BERT needs at least 2 for next-sentence pairs");
@@ -162,13 +177,15 @@ public final class PrepareJob {
     int trainShards = (int) Math.max(1, Math.min(10_000, (estimatedBytes + target - 1) / target));
     int validationShards = Math.max(1, (int) Math.ceil(trainShards * validationFraction));
     Broadcast<RandomNextPool> pool = null;
-    if (objective instanceof BertObjectiveConfig bert) {
+    if (objective instanceof BertObjectiveConfig bert && bert.pairTask() == PairTask.NSP) {
       // Random "next sentence" segments come from a hash-chosen sample of the whole corpus (both splits draw
       // from it, as google-research/bert draws from all documents), broadcast to every task.
       double poolFraction = Math.min(1.0, (double) bert.randomNextPool() / used);
       long poolSeed = seed ^ POOL_SALT;
+      int poolTokens = POOL_SEQUENCES * bert.maxSeqLength();
       pool = sc.broadcast(new RandomNextPool(documents
-          .filter(d -> ContentHash.unit(poolSeed, d.key()) < poolFraction).collect()));
+          .filter(d -> ContentHash.unit(poolSeed, d.key()) < poolFraction)
+          .map(d -> RandomNextPool.excerpt(d, poolTokens)).collect()));
     }
     for (String split : List.of("train", "validation")) {
       boolean wantValidation = split.equals("validation");
@@ -212,6 +229,7 @@ public final class PrepareJob {
     counts.put("documents_used", used);
     counts.put("documents_rejected", rejected);
     counts.put("documents_duplicate", duplicates);
+    counts.put("documents_near_duplicate", nearDuplicates);
     counts.put("documents_invalid_utf8", invalidUtf8);
     ObjectNode byReason = counts.putObject("rejected_by_reason");
     rejectionsByReason.forEach(byReason::put);
@@ -225,6 +243,9 @@ public final class PrepareJob {
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     cleaned.unpersist(false);
     tokenized.unpersist(false);
+    if (near != null) {
+      near.release();
+    }
     if (pool != null) {
       pool.destroy();
     }
@@ -317,7 +338,10 @@ public final class PrepareJob {
     return new TokenizedDocument(key, sentences, starts);
   }
 
-  /** BERT examples, {@code dupe_factor} differently masked copies per document, each copy its own RNG stream. */
+  /**
+   * BERT examples, {@code dupe_factor} differently masked copies per document, each copy its own RNG stream.
+   * {@code pool} is null with sentence-order prediction, which never draws from other documents.
+   */
   static JavaRDD<Row> bertRows(JavaRDD<TokenizedDocument> docs, Broadcast<RandomNextPool> pool,
       BertObjectiveConfig bert, BertVocab vocab, long seed) {
     int dupeFactor = bert.dupeFactor();
@@ -326,7 +350,7 @@ public final class PrepareJob {
       List<Row> out = new ArrayList<>();
       for (int dupe = 0; dupe < dupeFactor; dupe++) {
         SplittableRandom rng = new SplittableRandom(ContentHash.mix(seed, ContentHash.mix(d.key(), dupe)));
-        for (BertExample e : BertExamples.create(d, dupe, pool.value(), bert, vocab, rng)) {
+        for (BertExample e : BertExamples.create(d, dupe, pool == null ? null : pool.value(), bert, vocab, rng)) {
           out.add(BertShards.toRow(e, masking));
         }
       }
@@ -372,7 +396,7 @@ public final class PrepareJob {
         names.add("masked_tokens"); // dynamic shards hold no masks: the trainer draws them
         aggs.add(functions.sum(functions.size(functions.col("masked_lm_positions"))));
       }
-      names.add("random_next");
+      names.add(pairLabelCount(bert));
       aggs.add(functions.sum(functions.col("next_sentence_label")));
     } else if (objective instanceof GptObjectiveConfig g) {
       names.add("short_windows");
@@ -393,6 +417,11 @@ public final class PrepareJob {
       s.put(names.get(i), totals[i]);
     }
     return new SplitCounts(s, rowsPerFile);
+  }
+
+  /** What a BERT split's label-1 count means: random next sentences (NSP) or swapped pairs (SOP). */
+  static String pairLabelCount(BertObjectiveConfig bert) {
+    return bert.pairTask() == PairTask.SOP ? "swapped" : "random_next";
   }
 
   private static void writeSplit(Dataset<Row> examples, int shards, String path) {
@@ -420,6 +449,9 @@ public final class PrepareJob {
     m.put("objective", objectiveName(config.objective()));
     m.put("seed", config.seed());
     m.put("sequence_length", config.objective().maxSeqLength());
+    if (config.objective() instanceof BertObjectiveConfig bert) {
+      m.put("pair_task", bert.pairTask().name().toLowerCase(java.util.Locale.ROOT));
+    }
     ObjectNode tok = m.putObject("tokenizer");
     tok.put("sha256", fingerprint);
     tok.put("vocab_size", tokenizer.vocabSize());

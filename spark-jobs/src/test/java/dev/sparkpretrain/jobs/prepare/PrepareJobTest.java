@@ -101,6 +101,7 @@ class PrepareJobTest {
       assertTrue(((Long) r.getAs("position")) >= 0);
     }
     assertTrue(Files.exists(dir.resolve("shards-a/_manifest.json")));
+    assertEquals("nsp", m.get("pair_task").asText());
     assertTrue(counts.get("validation").get("examples").asLong() > 0);
   }
 
@@ -206,6 +207,19 @@ class PrepareJobTest {
       out.add(r.toString());
     }
     return out;
+  }
+
+  @Test
+  void sentenceOrderPredictionSwapsHalfThePairs() throws IOException {
+    PretrainConfig sop = PretrainConfig.parse(config(corpus).toJson().replace("\"pair_task\" : \"nsp\"",
+        "\"pair_task\" : \"sop\"").replace("\"dupe_factor\" : 2", "\"dupe_factor\" : 1"), "test");
+    ObjectNode m = PrepareJob.run(spark, sop, tokenizer, "0".repeat(64), dir.resolve("sop").toUri().toString(),
+        false);
+    assertEquals("sop", m.get("pair_task").asText());
+    var train = m.get("counts").get("train");
+    assertTrue(train.get("random_next") == null, "no random next sentences with SOP");
+    double swapped = train.get("swapped").asDouble() / train.get("examples").asLong();
+    assertEquals(0.5, swapped, 0.05, "swapped share over " + train.get("examples") + " examples");
   }
 
   @Test
