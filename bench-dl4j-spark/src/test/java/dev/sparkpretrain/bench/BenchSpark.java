@@ -2,7 +2,7 @@ package dev.sparkpretrain.bench;
 
 import org.apache.spark.sql.SparkSession;
 
-/** The local[2] session of this module: two workers in one JVM, no UI, loopback only. */
+/** The local[2] session of this module: two workers in one JVM, no UI, loopback only, the CLI's result size. */
 final class BenchSpark {
   private BenchSpark() {}
 
@@ -15,6 +15,7 @@ final class BenchSpark {
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.task.maxDirectResultSize", System.getProperty("spark.task.maxDirectResultSize", "128m"))
         .getOrCreate();
   }
 }

@@ -27,8 +27,11 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 final class TrainerComparison {
   private TrainerComparison() {}
 
-  /** Wall time of one trainer on a number of examples. */
-  record Throughput(String trainer, long examples, long tokens, double seconds) {
+  /**
+   * Wall time of one trainer on a number of examples; {@code syncFractions}: per round, the share of wall time
+   * outside the slowest worker's optimizer steps (ours only; empty for DL4J, which does not report it).
+   */
+  record Throughput(String trainer, long examples, long tokens, double seconds, List<Double> syncFractions) {
     double examplesPerSecond() {
       return examples / seconds;
     }
@@ -39,8 +42,10 @@ final class TrainerComparison {
 
     @Override
     public String toString() {
-      return String.format(java.util.Locale.ROOT, "%s: %d examples, %d tokens in %.1f s: %.1f examples/s, %.0f tokens/s",
-          trainer, examples, tokens, seconds, examplesPerSecond(), tokensPerSecond());
+      return String.format(java.util.Locale.ROOT,
+          "%s: %d examples, %d tokens in %.1f s: %.1f examples/s, %.0f tokens/s%s", trainer, examples, tokens, seconds,
+          examplesPerSecond(), tokensPerSecond(), syncFractions.isEmpty() ? "" : ", sync_fraction per round "
+              + syncFractions.stream().map(f -> String.format(java.util.Locale.ROOT, "%.1f%%", 100 * f)).toList());
     }
   }
 
@@ -49,11 +54,15 @@ final class TrainerComparison {
       TrainerConfig t, BertTrainingObjective objective, long seed) throws Exception {
     ParameterAveragingTrainer<BertExample> trainer = new ParameterAveragingTrainer<>(t, seed, objective);
     long[] tokens = {0};
+    List<Double> sync = new ArrayList<>();
     long t0 = System.nanoTime();
-    trainer.fit(sc, workers, graph, 0, (steps, g) -> steps.forEach(s -> tokens[0] += s.tokens()));
+    trainer.fit(sc, workers, graph, 0, (steps, g) -> {
+      steps.forEach(s -> tokens[0] += s.tokens());
+      sync.add(steps.get(0).syncFraction());
+    });
     double seconds = (System.nanoTime() - t0) / 1e9;
     long examples = (long) t.maxSteps() * t.workers() * t.gradientAccumulation() * t.microBatchSize();
-    return new Throughput("ours (ParameterAveragingTrainer)", examples, tokens[0], seconds);
+    return new Throughput("ours (ParameterAveragingTrainer)", examples, tokens[0], seconds, sync);
   }
 
   /**
@@ -83,7 +92,7 @@ final class TrainerComparison {
     double seconds = (System.nanoTime() - t0) / 1e9;
     graph.setParams(spark.getNetwork().params());
     return new Throughput("DL4J ParameterAveragingTrainingMaster", (long) steps * t.workers() * micro, tokens,
-        seconds);
+        seconds, List.of());
   }
 
   /** {@code count} consecutive batches of {@code size}, wrapping around {@code examples}. */

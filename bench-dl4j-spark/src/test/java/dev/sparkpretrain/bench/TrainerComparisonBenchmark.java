@@ -31,7 +31,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * </pre>
  *
  * Each trainer first trains one round on a fresh model (JIT, ND4J initialisation, our executor's model instance),
- * then the timed run trains {@code bench.steps} steps from a fresh model with the same seed.
+ * then the timed run trains {@code bench.steps} steps from a fresh model with the same seed. Spark settings can be
+ * varied with {@code -Dspark.*} properties (Spark reads them from the system properties).
  */
 @EnabledIfSystemProperty(named = "bench.shards", matches = ".+")
 class TrainerComparisonBenchmark {
@@ -58,9 +59,11 @@ class TrainerComparisonBenchmark {
 
       Path export = Files.createTempDirectory("dl4j-export");
       TrainerConfig warmUp = t.withMaxSteps(t.averagingFrequency());
-      System.out.println("warm-up " + TrainerComparison.ours(sc, workers, graph(model, warmUp, config), warmUp,
+      // The warm-up graphs have the timed run's configuration (learning-rate schedule included), so our executors'
+      // model instance built in the warm-up is the one the timed run reuses, as in one long run.
+      System.out.println("warm-up " + TrainerComparison.ours(sc, workers, graph(model, t, config), warmUp,
           objective, config.seed()));
-      System.out.println("warm-up " + TrainerComparison.dl4j(sc, workers, graph(model, warmUp, config), warmUp,
+      System.out.println("warm-up " + TrainerComparison.dl4j(sc, workers, graph(model, t, config), warmUp,
           objective, export.resolve("warm-up").toUri().toString()));
       TrainerComparison.Throughput ours = TrainerComparison.ours(sc, workers, graph(model, t, config), t, objective,
           config.seed());
