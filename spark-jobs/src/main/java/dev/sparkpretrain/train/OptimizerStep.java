@@ -4,8 +4,11 @@ import java.io.Serializable;
 import java.util.List;
 import dev.sparkpretrain.model.layers.SoftmaxCrossEntropy;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -46,20 +49,32 @@ public final class OptimizerStep implements Serializable {
    * the iteration counter are left as they were.
    */
   public Result step(ComputationGraph graph, List<MultiDataSet> microBatches, int epoch, double lossScale) {
-    setLossScale(graph, lossScale);
+    return step(graph, graph, microBatches, epoch, lossScale);
+  }
+
+  /**
+   * Mixed precision: forward and backward run on {@code compute} (a {@link ComputeCopy} of {@code master}, or
+   * {@code master} itself for FP32); its gradients are summed in FP32, unscaled, clipped and applied by
+   * {@code master}'s updater to the FP32 master weights, which are then rounded into {@code compute} again.
+   */
+  public Result step(ComputationGraph master, ComputationGraph compute, List<MultiDataSet> microBatches, int epoch,
+      double lossScale) {
+    setLossScale(compute, lossScale);
     INDArray sum = null;
     double lossSum = 0;
     long examples = 0;
     java.util.Map<String, long[]> accuracy = new java.util.TreeMap<>();
     for (MultiDataSet mds : microBatches) {
-      graph.setInputs(mds.getFeatures());
-      graph.setLabels(mds.getLabels());
-      graph.setLayerMaskArrays(mds.getFeaturesMaskArrays(), mds.getLabelsMaskArrays());
-      graph.computeGradientAndScore();
+      compute.setInputs(mds.getFeatures());
+      compute.setLabels(mds.getLabels());
+      DataType type = compute.params().dataType();
+      compute.setLayerMaskArrays(castMasks(mds.getFeaturesMaskArrays(), type),
+          castMasks(mds.getLabelsMaskArrays(), type));
+      compute.computeGradientAndScore();
       // DL4J's score adds the regularization penalty (here: weight decay); report the objective's loss only.
-      lossSum += graph.score() - graph.calcRegularizationScore(true);
+      lossSum += compute.score() - compute.calcRegularizationScore(true);
       examples += mds.getFeatures(0).size(0);
-      for (Layer layer : graph.getLayers()) {
+      for (Layer layer : compute.getLayers()) {
         if (layer instanceof SoftmaxCrossEntropy.Impl out) {
           long[] c = out.lastAccuracyCounts();
           long[] acc = accuracy.computeIfAbsent(layer.conf().getLayer().getLayerName(), k -> new long[2]);
@@ -67,15 +82,16 @@ public final class OptimizerStep implements Serializable {
           acc[1] += c[1];
         }
       }
-      INDArray g = graph.getFlattenedGradients();
+      INDArray g = compute.getFlattenedGradients();
+      // Accumulate in FP32 whatever the compute type: a half-precision sum of k micro-batches would lose bits.
       if (sum == null) {
-        sum = g.dup();
+        sum = g.dataType() == DataType.FLOAT ? g.dup() : g.castTo(DataType.FLOAT);
       } else {
-        sum.addi(g);
+        sum.addi(g.dataType() == DataType.FLOAT ? g : g.castTo(DataType.FLOAT));
       }
     }
-    graph.clearLayerMaskArrays();
-    setLossScale(graph, 1.0);
+    compute.clearLayerMaskArrays();
+    setLossScale(compute, 1.0);
     if (lossScale != 1.0) {
       sum.divi(lossScale);
     }
@@ -88,15 +104,39 @@ public final class OptimizerStep implements Serializable {
     if (maxGradNorm > 0 && gradNorm > maxGradNorm) {
       sum.muli(maxGradNorm / gradNorm);
     }
-    INDArray view = graph.getFlattenedGradients();
+    if (master.getFlattenedGradients() == null) {
+      master.initGradientsView(); // a master that never ran backprop itself
+    }
+    INDArray view = master.getFlattenedGradients();
     view.assign(sum);
-    int iteration = graph.getConfiguration().getIterationCount();
-    graph.getUpdater().update(graph.gradient(), iteration, epoch, (int) examples, LayerWorkspaceMgr.noWorkspaces());
-    INDArray params = graph.params();
+    // The updater works on the flattened gradient view in blocks; per-variable entries are needed only for
+    // per-layer gradient normalization, which these models do not configure.
+    Gradient gradient = compute == master ? master.gradient() : new DefaultGradient(view);
+    int iteration = master.getConfiguration().getIterationCount();
+    master.getUpdater().update(gradient, iteration, epoch, (int) examples, LayerWorkspaceMgr.noWorkspaces());
+    INDArray params = master.params();
     params.subi(view.reshape(params.shape()));
-    graph.getConfiguration().setIterationCount(iteration + 1);
-    graph.getConfiguration().setEpochCount(epoch);
+    master.getConfiguration().setIterationCount(iteration + 1);
+    master.getConfiguration().setEpochCount(epoch);
+    if (compute != master) {
+      ComputeCopy.refresh(master, compute);
+    }
     return new Result(loss, gradNorm, examples, true, accuracy);
+  }
+
+  /**
+   * Masks (0/1 and per-prediction loss weights) in the compute type, as the layers combine them with activations.
+   * Features and labels stay FP32: they hold token ids, which FP16 (11 significant bits) could not represent.
+   */
+  private static INDArray[] castMasks(INDArray[] masks, DataType type) {
+    if (masks == null || type == DataType.FLOAT) {
+      return masks;
+    }
+    INDArray[] out = new INDArray[masks.length];
+    for (int i = 0; i < masks.length; i++) {
+      out[i] = masks[i] == null ? null : masks[i].castTo(type);
+    }
+    return out;
   }
 
   private static void setLossScale(ComputationGraph graph, double scale) {

@@ -109,6 +109,9 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       RoundListener listener) throws IOException {
     String confJson = graph.getConfiguration().toJson();
     Broadcast<String> conf = sc.broadcast(confJson);
+    // Mixed precision: workers also build a low-precision compute copy; null for FP32.
+    Broadcast<String> computeConf = config.precision() == TrainerConfig.Precision.FP32 ? null
+        : sc.broadcast(ComputeCopy.configurationJson(graph.getConfiguration(), config.precision()));
     List<Integer> sizes = data.map(List::size).collect();
     for (int w = 0; w < sizes.size(); w++) {
       if (sizes.get(w) == 0) {
@@ -127,7 +130,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       Broadcast<float[]> bState = sc.broadcast(state);
       sc.setJobGroup("train-round-" + round,
           String.format(java.util.Locale.ROOT, "train: round %d, steps %d-%d", round, step + 1, step + steps), false);
-      RoundTask<E> task = new RoundTask<>(objective, conf, bParams, bState, step, steps, config.microBatchSize(),
+      RoundTask<E> task = new RoundTask<>(objective, conf, computeConf, bParams, bState, step, steps, config.microBatchSize(),
           config.gradientAccumulation(), config.maxGradNorm(), seed, scaler);
       WorkerResult sum = data.mapPartitionsWithIndex(task, true).treeReduce(WorkerResult::add);
       bParams.destroy();
@@ -165,6 +168,9 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     }
     sc.clearJobGroup();
     conf.destroy();
+    if (computeConf != null) {
+      computeConf.destroy();
+    }
     return step;
   }
 
@@ -189,6 +195,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       implements org.apache.spark.api.java.function.Function2<Integer, Iterator<List<E>>, Iterator<WorkerResult>> {
     private final TrainingObjective<E> objective;
     private final Broadcast<String> conf;
+    private final Broadcast<String> computeConf;
     private final Broadcast<float[]> params;
     private final Broadcast<float[]> state;
     private final int startStep;
@@ -199,11 +206,13 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     private final long seed;
     private final LossScaler scaler;
 
-    RoundTask(TrainingObjective<E> objective, Broadcast<String> conf, Broadcast<float[]> params,
+    RoundTask(TrainingObjective<E> objective, Broadcast<String> conf, Broadcast<String> computeConf,
+        Broadcast<float[]> params,
         Broadcast<float[]> state, int startStep, int steps, int microBatch, int accumulation, double maxGradNorm,
         long seed, LossScaler scaler) {
       this.objective = objective;
       this.conf = conf;
+      this.computeConf = computeConf;
       this.params = params;
       this.state = state;
       this.startStep = startStep;
@@ -224,8 +233,13 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       List<E> examples = it.next();
       String json = conf.value();
       ComputationGraph g = ExecutorModels.borrow(json);
+      String computeJson = computeConf == null ? null : computeConf.value();
+      ComputationGraph compute = computeJson == null ? g : ExecutorModels.borrow(computeJson);
       try {
         g.params().assign(Nd4j.createFromArray(params.value()).reshape(g.params().shape()));
+        if (compute != g) {
+          ComputeCopy.refresh(g, compute);
+        }
         INDArray view = g.getUpdater().getStateViewArray();
         view.assign(Nd4j.createFromArray(state.value()).reshape(view.shape()));
         g.getConfiguration().setIterationCount(startStep);
@@ -248,7 +262,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
             micro.add(batch);
           }
           double scale = sc == null ? 1.0 : sc.scale();
-          OptimizerStep.Result r = optimizer.step(g, objective.microBatches(micro), epoch, scale);
+          OptimizerStep.Result r = optimizer.step(g, compute, objective.microBatches(micro), epoch, scale);
           result.lossSum[s] = r.loss();
           result.gradNormSum[s] = r.gradNorm();
           result.tokens[s] = tokens;
@@ -269,6 +283,9 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         return Collections.singletonList(result).iterator();
       } finally {
         ExecutorModels.giveBack(json, g);
+        if (compute != g) {
+          ExecutorModels.giveBack(computeJson, compute);
+        }
       }
     }
   }

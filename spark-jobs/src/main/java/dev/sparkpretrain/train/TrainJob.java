@@ -26,6 +26,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code train}: shards + config → {@code RUN/metrics.jsonl}, {@code RUN/checkpoints/}, {@code RUN/config.json},
@@ -158,11 +159,12 @@ public final class TrainJob {
 
     ParameterAveragingTrainer<E> trainer = new ParameterAveragingTrainer<>(tc, config.seed(), objective);
     if (tc.precision() != TrainerConfig.Precision.FP32) {
-      // The CPU backend's half-precision kernels are unusable (slow, NaN): compute stays FP32 on every backend for
-      // now; fp16 turns on dynamic loss scaling so runs keep their semantics when the low-precision copy lands.
+      // ND4J's CPU backend runs half-precision products far slower than FP32: say so rather than look stuck.
       console.println("train: precision " + tc.precision().name().toLowerCase(Locale.ROOT)
-          + ": FP32 master weights and FP32 compute (no low-precision compute copy yet)"
-          + (tc.precision() == TrainerConfig.Precision.FP16 ? "; dynamic loss scaling on" : ""));
+          + ": FP32 master weights, " + ComputeCopy.dataType(tc.precision()) + " compute copy on each worker"
+          + (tc.precision() == TrainerConfig.Precision.FP16 ? ", dynamic loss scaling" : "")
+          + (Nd4j.getBackend().getClass().getSimpleName().startsWith("CpuBackend")
+              ? " (CPU backend: slower than fp32, meant for GPUs)" : ""));
     }
     if (tc.precision() == TrainerConfig.Precision.FP16) {
       LossScaler scaler = LossScaler.initial(tc.lossScaleWindow());

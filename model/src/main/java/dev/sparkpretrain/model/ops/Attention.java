@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.ops;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
@@ -19,6 +20,14 @@ public final class Attention {
     private Attention() {}
 
     /**
+     * {@link #MASKED} in a type that can hold it: -1e9 overflows FP16 (largest finite 65504) to -inf, and the
+     * unmasked keys' 0 · inf would then be NaN. -65504 still gives those keys exp(-65504 - max) = 0 weight.
+     */
+    static double masked(DataType type) {
+        return type == DataType.HALF ? -65504.0 : MASKED;
+    }
+
+    /**
      * What backward needs: q (already scaled), k, v, the probabilities and the probabilities after dropout (the same
      * array when there is no dropout). No dropout mask: see {@link #backward}.
      */
@@ -29,17 +38,17 @@ public final class Attention {
         if (mask == null) {
             return null;
         }
-        return mask.reshape(batch, keys).castTo(mask.dataType()).sub(1.0).muli(-MASKED);
+        return mask.reshape(batch, keys).castTo(mask.dataType()).sub(1.0).muli(-masked(mask.dataType()));
     }
 
     /** Upper-triangular {@code [Tq, Tk]} bias forbidding keys after the query's own position. */
-    public static INDArray causalBias(org.nd4j.linalg.api.buffer.DataType type, int tq, int tk) {
+    public static INDArray causalBias(DataType type, int tq, int tk) {
         // Query i sits at key position i + (tk - tq) (the last tq of tk positions); later keys get MASKED.
         double[] b = new double[tq * tk];
         int shift = tk - tq;
         for (int i = 0; i < tq; i++) {
             for (int j = i + shift + 1; j < tk; j++) {
-                b[i * tk + j] = MASKED;
+                b[i * tk + j] = masked(type);
             }
         }
         return Nd4j.create(b, new long[] {tq, tk}, type);
