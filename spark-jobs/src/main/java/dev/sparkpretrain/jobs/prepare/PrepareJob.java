@@ -46,6 +46,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -106,7 +107,7 @@ public final class PrepareJob {
     int maxChars = data.maxChars();
     JavaRDD<CleanedDocument> cleaned = dev.sparkpretrain.corpus.CorpusReader.read(sc, data)
         .map(r -> clean(r, cleaner, minChars, maxChars))
-        .persist(StorageLevel.MEMORY_AND_DISK());
+        .persist(StorageLevel.MEMORY_AND_DISK_SER());
 
     // 2. Exact deduplication by content hash; the earliest (source, position) wins, deterministically.
     JavaPairRDD<Long, CleanedDocument> clean = cleaned
@@ -130,7 +131,7 @@ public final class PrepareJob {
             : new Tuple2<>(td, null));
       }
       return out.iterator();
-    }).persist(StorageLevel.MEMORY_AND_DISK());
+    }).persist(StorageLevel.MEMORY_AND_DISK_SER());
     JavaRDD<TokenizedDocument> documents = tokenized.filter(t -> t._1() != null).map(Tuple2::_1);
 
     long t0 = System.nanoTime();
@@ -387,17 +388,32 @@ public final class PrepareJob {
     return new SplitCounts(s, rowsPerFile);
   }
 
+  /**
+   * Writes the examples as {@code shards} files, each sorted by example id. The id arrays are written as Parquet's
+   * two-level lists ({@code repeated int32 array} inside the LIST group, Spark's "legacy" layout for arrays without
+   * nulls): one value per id, where the three-level layout opens and closes a group around every single id, which
+   * made Parquet encoding the costliest step of the job. Spark, parquet-mr and Arrow read both layouts alike.
+   */
   private static void writeSplit(Dataset<Row> examples, int shards, String path) {
-    examples.repartition(shards, functions.col("example_id"))
-        .sortWithinPartitions("example_id")
-        .write()
-        .mode(SaveMode.ErrorIfExists)
-        .parquet(path);
+    var conf = examples.sparkSession().conf();
+    String legacy = "spark.sql.parquet.writeLegacyFormat";
+    String before = conf.get(legacy, "false");
+    conf.set(legacy, "true");
+    try {
+      examples.repartition(shards, functions.col("example_id"))
+          .sortWithinPartitions("example_id")
+          .write()
+          .mode(SaveMode.ErrorIfExists)
+          .parquet(path);
+    } finally {
+      conf.set(legacy, before);
+    }
   }
 
   private static final org.apache.spark.sql.types.StructType REJECTION_SCHEMA =
       new org.apache.spark.sql.types.StructType()
-          .add("source", "string").add("position", "long").add("reason", "string").add("excerpt", "string");
+          .add("source", DataTypes.StringType).add("position", DataTypes.LongType)
+          .add("reason", DataTypes.StringType).add("excerpt", DataTypes.StringType);
 
   private static Row rejectionRow(Rejection r) {
     return org.apache.spark.sql.RowFactory.create(r.source(), r.position(), r.reason(), r.excerpt());
