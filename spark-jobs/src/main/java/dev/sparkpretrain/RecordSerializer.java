@@ -8,6 +8,7 @@ import com.esotericsoftware.kryo.io.Output;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +18,9 @@ import java.util.List;
  * Kryo 4 cannot build field serializers for records (final fields, no no-arg constructor), and Java serialization
  * of the records that prepare shuffles and caches cost more CPU than cleaning the text.
  *
- * <p>Lists are written as size + elements and read back as {@link ArrayList}, because Kryo's collection
+ * <p>Written directly, not through Kryo: strings as UTF-8 bytes (Kryo 4 decodes non-ASCII text char by char), and
+ * {@code int[]}/{@code boolean[]} values, also inside lists (Kryo would enter each array in its reference table,
+ * which it then clears after every record). Lists are read back as {@link ArrayList}, because Kryo's collection
  * serializer cannot rebuild the immutable lists of {@code List.of}/{@code List.copyOf}.
  */
 final class RecordSerializer extends Serializer<Record> {
@@ -70,11 +73,11 @@ final class RecordSerializer extends Serializer<Record> {
         } else if (t == double.class) {
           output.writeDouble((Double) v);
         } else if (t == String.class) {
-          output.writeString((String) v); // null-safe
+          writeString(output, (String) v);
         } else if (t == List.class) {
           writeList(kryo, output, (List<?>) v);
         } else {
-          kryo.writeClassAndObject(output, v); // primitive arrays, records, boxed values; null-safe
+          writeValue(kryo, output, v);
         }
       }
     } catch (ReflectiveOperationException e) {
@@ -96,11 +99,11 @@ final class RecordSerializer extends Serializer<Record> {
       } else if (t == double.class) {
         values[i] = input.readDouble();
       } else if (t == String.class) {
-        values[i] = input.readString();
+        values[i] = readString(input);
       } else if (t == List.class) {
         values[i] = readList(kryo, input);
       } else {
-        values[i] = kryo.readClassAndObject(input);
+        values[i] = readValue(kryo, input);
       }
     }
     try {
@@ -117,7 +120,7 @@ final class RecordSerializer extends Serializer<Record> {
     }
     output.writeVarInt(list.size() + 1, true);
     for (Object o : list) {
-      kryo.writeClassAndObject(output, o);
+      writeValue(kryo, output, o);
     }
   }
 
@@ -128,8 +131,61 @@ final class RecordSerializer extends Serializer<Record> {
     }
     List<Object> list = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      list.add(kryo.readClassAndObject(input));
+      list.add(readValue(kryo, input));
     }
     return list;
+  }
+
+  /** Length + 1 (0 for null), then the UTF-8 bytes. */
+  private static void writeString(Output output, String s) {
+    if (s == null) {
+      output.writeVarInt(0, true);
+      return;
+    }
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    output.writeVarInt(utf8.length + 1, true);
+    output.writeBytes(utf8);
+  }
+
+  private static String readString(Input input) {
+    int n = input.readVarInt(true) - 1;
+    return n < 0 ? null : new String(input.readBytes(n), StandardCharsets.UTF_8);
+  }
+
+  private static final byte OTHER = 0;
+  private static final byte INTS = 1;
+  private static final byte BOOLEANS = 2;
+
+  /** A tag, then an {@code int[]} or {@code boolean[]} inline, or anything else (null included) through Kryo. */
+  private static void writeValue(Kryo kryo, Output output, Object v) {
+    if (v instanceof int[] ints) {
+      output.writeByte(INTS);
+      output.writeVarInt(ints.length, true);
+      output.writeInts(ints, true); // token ids: mostly 2-3 bytes each
+    } else if (v instanceof boolean[] flags) {
+      output.writeByte(BOOLEANS);
+      output.writeVarInt(flags.length, true);
+      for (boolean f : flags) {
+        output.writeBoolean(f);
+      }
+    } else {
+      output.writeByte(OTHER);
+      kryo.writeClassAndObject(output, v); // records, boxed values, null
+    }
+  }
+
+  private static Object readValue(Kryo kryo, Input input) {
+    byte tag = input.readByte();
+    if (tag == INTS) {
+      return input.readInts(input.readVarInt(true), true);
+    }
+    if (tag == BOOLEANS) {
+      boolean[] flags = new boolean[input.readVarInt(true)];
+      for (int i = 0; i < flags.length; i++) {
+        flags[i] = input.readBoolean();
+      }
+      return flags;
+    }
+    return kryo.readClassAndObject(input);
   }
 }
