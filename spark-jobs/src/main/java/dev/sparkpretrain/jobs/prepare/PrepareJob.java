@@ -36,6 +36,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -109,11 +110,16 @@ public final class PrepareJob {
         .map(r -> clean(r, cleaner, minChars, maxChars))
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
 
-    // 2. Exact deduplication by content hash; the earliest (source, position) wins, deterministically.
+    // 2. Exact deduplication by content hash; the earliest (source, position) wins, deterministically. Without a
+    // map-side combine: duplicates are rare, and the combine held every text of a task in a size-tracked hash map
+    // (Spark's SizeEstimator walks it) only to write them all to the shuffle anyway.
     JavaPairRDD<Long, CleanedDocument> clean = cleaned
         .filter(d -> d.rejection() == null)
         .mapToPair(d -> new Tuple2<>(d.key(), d));
-    JavaPairRDD<Long, CleanedDocument> unique = data.dedup() ? clean.reduceByKey(PrepareJob::earliest) : clean;
+    JavaPairRDD<Long, CleanedDocument> unique = data.dedup()
+        ? clean.combineByKey(d -> d, PrepareJob::earliest, PrepareJob::earliest,
+            new HashPartitioner(clean.getNumPartitions()), false, null)
+        : clean;
 
     // 3. Sentences and token ids. Documents that yield no tokens are rejected too.
     sc.setJobGroup("prepare", "prepare: split sentences and tokenize", false);
