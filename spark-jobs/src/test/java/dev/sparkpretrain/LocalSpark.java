@@ -12,6 +12,9 @@ public final class LocalSpark {
         .config("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions))
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        // The serializer the commands use (cli.Sessions), so that tests shuffle and cache records as production does.
+        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+        .config("spark.kryo.registrator", RecordKryoRegistrator.class.getName())
         .getOrCreate();
   }
 }

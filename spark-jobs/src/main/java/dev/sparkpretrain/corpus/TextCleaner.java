@@ -22,12 +22,59 @@ public final class TextCleaner implements Serializable {
   public String clean(String text) {
     String s = switch (normalization) {
       case NONE -> text;
-      case NFC -> Normalizer.isNormalized(text, Normalizer.Form.NFC) ? text : Normalizer.normalize(text, Normalizer.Form.NFC);
+      case NFC -> belowCombiningMarks(text) || Normalizer.isNormalized(text, Normalizer.Form.NFC)
+          ? text : Normalizer.normalize(text, Normalizer.Form.NFC);
       case NFKC -> Normalizer.normalize(text, Normalizer.Form.NFKC);
     };
     if (!removeControlChars && !normalizeWhitespace) {
       return s;
     }
+    // Most documents are already clean: one scan instead of a rebuild.
+    return alreadyClean(s) ? s : rewrite(s);
+  }
+
+  /**
+   * Whether every char is below U+0300: such text is in NFC (no char there composes with a preceding one), and
+   * the check is far cheaper than {@link Normalizer#isNormalized}.
+   */
+  static boolean belowCombiningMarks(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= '\u0300') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether {@link #rewrite} would return {@code s} unchanged, whatever the flags: no control or format char, no
+   * newline, no whitespace but single ASCII spaces between other chars. Conservative: false sends the text to
+   * {@link #rewrite}, which decides.
+   */
+  static boolean alreadyClean(String s) {
+    int n = s.length();
+    if (n > 0 && (s.charAt(0) == ' ' || s.charAt(n - 1) == ' ')) {
+      return false;
+    }
+    char prev = 0;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c == ' ') {
+        if (prev == ' ') {
+          return false;
+        }
+      } else if (c < '!' || (c >= '\u007F' && c <= '\u00A0')) {
+        return false; // C0/C1 controls, tabs, newlines, no-break space
+      } else if (c >= '\u1680' && (Character.isWhitespace(c) || c == '\uFEFF' || c >= '\uFFFE' || c == '\u3000')) {
+        return false;
+      }
+      prev = c;
+    }
+    return true;
+  }
+
+  /** The cleaning itself: controls removed, whitespace runs collapsed, lines trimmed, the whole trimmed. */
+  String rewrite(String s) {
     StringBuilder out = new StringBuilder(s.length());
     boolean pendingSpace = false;
     for (int i = 0; i < s.length(); i++) {

@@ -37,6 +37,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -47,6 +48,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -112,13 +114,18 @@ public final class PrepareJob {
     int maxChars = data.maxChars();
     JavaRDD<CleanedDocument> cleaned = dev.sparkpretrain.corpus.CorpusReader.read(sc, data)
         .map(r -> clean(r, cleaner, minChars, maxChars))
-        .persist(StorageLevel.MEMORY_AND_DISK());
+        .persist(StorageLevel.MEMORY_AND_DISK_SER());
 
-    // 2. Exact deduplication by content hash; the earliest (source, position) wins, deterministically.
+    // 2. Exact deduplication by content hash; the earliest (source, position) wins, deterministically. Without a
+    // map-side combine: duplicates are rare, and the combine held every text of a task in a size-tracked hash map
+    // (Spark's SizeEstimator walks it) only to write them all to the shuffle anyway.
     JavaPairRDD<Long, CleanedDocument> clean = cleaned
         .filter(d -> d.rejection() == null)
         .mapToPair(d -> new Tuple2<>(d.key(), d));
-    JavaPairRDD<Long, CleanedDocument> unique = data.dedup() ? clean.reduceByKey(PrepareJob::earliest) : clean;
+    JavaPairRDD<Long, CleanedDocument> unique = data.dedup()
+        ? clean.combineByKey(d -> d, PrepareJob::earliest, PrepareJob::earliest,
+            new HashPartitioner(clean.getNumPartitions()), false, null)
+        : clean;
     // 2b. Near-duplicates (optional): the smallest content hash of each group survives. Counted as duplicates.
     NearDuplicates near = null;
     if (data.nearDedup().enabled()) {
@@ -144,7 +151,7 @@ public final class PrepareJob {
             : new Tuple2<>(td, null));
       }
       return out.iterator();
-    }).persist(StorageLevel.MEMORY_AND_DISK());
+    }).persist(StorageLevel.MEMORY_AND_DISK_SER());
     JavaRDD<TokenizedDocument> documents = tokenized.filter(t -> t._1() != null).map(Tuple2::_1);
 
     long t0 = System.nanoTime();
@@ -424,17 +431,32 @@ public final class PrepareJob {
     return bert.pairTask() == PairTask.SOP ? "swapped" : "random_next";
   }
 
+  /**
+   * Writes the examples as {@code shards} files, each sorted by example id. The id arrays are written as Parquet's
+   * two-level lists ({@code repeated int32 array} inside the LIST group, Spark's "legacy" layout for arrays without
+   * nulls): one value per id, where the three-level layout opens and closes a group around every single id, which
+   * made Parquet encoding the costliest step of the job. Spark, parquet-mr and Arrow read both layouts alike.
+   */
   private static void writeSplit(Dataset<Row> examples, int shards, String path) {
-    examples.repartition(shards, functions.col("example_id"))
-        .sortWithinPartitions("example_id")
-        .write()
-        .mode(SaveMode.ErrorIfExists)
-        .parquet(path);
+    var conf = examples.sparkSession().conf();
+    String legacy = "spark.sql.parquet.writeLegacyFormat";
+    String before = conf.get(legacy, "false");
+    conf.set(legacy, "true");
+    try {
+      examples.repartition(shards, functions.col("example_id"))
+          .sortWithinPartitions("example_id")
+          .write()
+          .mode(SaveMode.ErrorIfExists)
+          .parquet(path);
+    } finally {
+      conf.set(legacy, before);
+    }
   }
 
   private static final org.apache.spark.sql.types.StructType REJECTION_SCHEMA =
       new org.apache.spark.sql.types.StructType()
-          .add("source", "string").add("position", "long").add("reason", "string").add("excerpt", "string");
+          .add("source", DataTypes.StringType).add("position", DataTypes.LongType)
+          .add("reason", DataTypes.StringType).add("excerpt", DataTypes.StringType);
 
   private static Row rejectionRow(Rejection r) {
     return org.apache.spark.sql.RowFactory.create(r.source(), r.position(), r.reason(), r.excerpt());
