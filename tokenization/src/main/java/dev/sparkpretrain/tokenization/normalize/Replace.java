@@ -29,8 +29,13 @@ public final class Replace implements Normalizer {
       return new Pattern(s, true);
     }
 
-    java.util.regex.Pattern compile() {
-      return isRegex ? java.util.regex.Pattern.compile(source)
+    /**
+     * The Java pattern; {@code \w \d \s} are Unicode-aware, as in the Oniguruma regexes HF runs.
+     *
+     * @throws java.util.regex.PatternSyntaxException for a regex Java cannot compile
+     */
+    public java.util.regex.Pattern compile() {
+      return isRegex ? java.util.regex.Pattern.compile(source, java.util.regex.Pattern.UNICODE_CHARACTER_CLASS)
           : java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(source));
     }
   }
