@@ -49,16 +49,33 @@ final class Commands {
 
   static void trainTokenizer(List<String> argv, PrintStream out) throws Exception {
     Args args = new Args(argv, Set.of("input", "output", "model", "vocab-size", "min-frequency", "format",
-        "text-field"), Set.of("cased"));
+        "text-field", "special-tokens", "normalization"), Set.of("cased", "lowercase"));
     String input = require(args, "input");
     String output = require(args, "output");
     DataConfig data = new DataConfig(Arrays.asList(input.split(",")),
         args.get("format") == null ? null : parseEnum(DataConfig.InputFormat.class, "--format", args.get("format")),
         args.get("text-field"), null, null, null, null, null, null, null, null, null);
-    TokenizerConfig tc = new TokenizerConfig(null,
-        args.get("model") == null ? null : parseEnum(TokenizerConfig.Model.class, "--model", args.get("model")),
-        args.intValue("vocab-size"), args.get("min-frequency") == null ? null : (long) args.intValue("min-frequency"),
-        !args.flag("cased"));
+    if (args.flag("cased") && args.flag("lowercase")) {
+      throw new ConfigException("--cased and --lowercase: give at most one");
+    }
+    Boolean lowercase = args.flag("lowercase") ? Boolean.TRUE : args.flag("cased") ? Boolean.FALSE : null;
+    String specials = args.get("special-tokens");
+    if (specials != null && specials.isBlank()) {
+      throw new ConfigException("--special-tokens: expected tokens separated by commas, got nothing");
+    }
+    TokenizerConfig tc;
+    try {
+      tc = new TokenizerConfig(null,
+          args.get("model") == null ? null : parseEnum(TokenizerConfig.Model.class, "--model", args.get("model")),
+          args.intValue("vocab-size"),
+          args.get("min-frequency") == null ? null : (long) args.intValue("min-frequency"), lowercase,
+          specials == null ? null : Arrays.asList(specials.split(",", -1)),
+          args.get("normalization") == null ? null
+              : parseEnum(TokenizerConfig.Normalization.class, "--normalization", args.get("normalization")));
+    } catch (ConfigException e) {
+      // Name the option the user typed, not the config key behind it.
+      throw new ConfigException(optionName(e.getMessage()));
+    }
     try (SparkSession spark = Sessions.open("tokenizer train", 0)) {
       Tokenizer t = TokenizerTrainJob.train(spark, data, tc);
       Files.writeString(Path.of(output), t.toJson());
@@ -186,6 +203,16 @@ final class Commands {
     } catch (IOException | RuntimeException e) {
       throw new ConfigException("tokenizer " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** "tokenizer.vocab_size: ..." → "--vocab-size: ..." for errors of the tokenizer train options. */
+  private static String optionName(String message) {
+    for (String key : List.of("vocab_size", "min_frequency", "special_tokens")) {
+      if (message.startsWith("tokenizer." + key + ":")) {
+        return "--" + key.replace('_', '-') + message.substring(("tokenizer." + key).length());
+      }
+    }
+    return message;
   }
 
   private static String require(Args args, String name) {

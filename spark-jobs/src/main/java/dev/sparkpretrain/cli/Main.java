@@ -20,7 +20,8 @@ public final class Main {
                            [--output DIR (target/demo)] [--workers N (2)] [--max-steps N] [--overwrite]
         tokenizer train    train a vocabulary on Spark
                            --input PATHS --output tokenizer.json [--model wordpiece|bpe|unigram] [--vocab-size N]
-                           [--min-frequency N] [--format lines|paragraphs|jsonl] [--text-field F] [--cased]
+                           [--min-frequency N] [--format lines|paragraphs|jsonl] [--text-field F]
+                           [--special-tokens A,B,...] [--normalization nfc|nfkc|none] [--lowercase | --cased]
         prepare            corpus -> Parquet training shards + _manifest.json
                            --config conf/NAME.yaml [--input PATHS] [--output DIR] [--tokenizer FILE] [--overwrite]
         train              pretrain from shards on Spark

@@ -8,8 +8,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Usage and configuration errors exit 2 before any Spark work. */
 class MainTest {
@@ -67,5 +71,31 @@ class MainTest {
     Run r = run("prepare", "--config", conf.toString(), "--output", dir.resolve("out").toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("tokenizer.file"), r.err());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      --normalization nfx                              | --normalization
+      --special-tokens ''                              | --special-tokens
+      --special-tokens [PAD],[MASK]                    | [UNK]
+      --special-tokens [UNK],[CLS],[SEP],[UNK]         | --special-tokens
+      --model unigram --special-tokens <pad>,</s>      | <unk>
+      --cased --lowercase                              | --lowercase
+      --vocab-size 5                                   | --vocab-size
+      --min-frequency 0                                | --min-frequency
+      """)
+  void tokenizerTrainOptionsExitTwoNamingTheOption(String options, String named, @TempDir Path dir)
+      throws Exception {
+    Path input = dir.resolve("in.txt");
+    Files.writeString(input, "some text\n");
+    List<String> args = new ArrayList<>(List.of("tokenizer", "train", "--input", input.toString(), "--output",
+        dir.resolve("t.json").toString()));
+    for (String o : options.split(" ")) {
+      args.add(o.equals("''") ? "" : o);
+    }
+    Run r = run(args.toArray(String[]::new));
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(named), r.err());
+    assertTrue(Files.notExists(dir.resolve("t.json")));
   }
 }

@@ -73,6 +73,15 @@ public final class TestTexts {
     }
   }
 
+  /** The lines of a resource, every one kept (empty ones too), without the final newline's empty line. */
+  public static List<String> resourceLines(String path) {
+    String text = resource(path);
+    if (text.endsWith("\n")) {
+      text = text.substring(0, text.length() - 1);
+    }
+    return List.of(text.split("\n", -1));
+  }
+
   public static Path resourcePath(String path) {
     try {
       return Path.of(TestTexts.class.getClassLoader().getResource(path).toURI());

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparkpretrain.tokenization.normalize.Replace;
+import dev.sparkpretrain.tokenization.pretokenize.PreTokenizer;
+import dev.sparkpretrain.tokenization.pretokenize.Split;
+import dev.sparkpretrain.tokenization.pretokenize.SplitBehavior;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,6 +18,8 @@ import java.io.ObjectOutputStream;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class TokenizerTest {
   private static Tokenizer bert;
@@ -121,5 +127,35 @@ class TokenizerTest {
     e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.fromJson(
         "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0}}}"));
     assertTrue(e.getMessage().contains("[UNK]"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      pre_tokenizer | {"type": "Split", "pattern": {"String": "-"}, "behavior": "Dropped", "invert": false} | pre_tokenizer.behavior
+      pre_tokenizer | {"type": "Split", "pattern": {"Regex": "(unclosed"}, "behavior": "Removed"}          | pre_tokenizer.pattern
+      pre_tokenizer | {"type": "Punctuation", "behavior": 3}                                               | pre_tokenizer.behavior
+      normalizer    | {"type": "Prepend"}                                                                  | normalizer.prepend
+      decoder       | {"type": "Strip", "content": "ab", "start": 1, "stop": 0}                            | decoder.content
+      decoder       | {"type": "Strip", "content": " ", "start": -1, "stop": 0}                            | decoder.start
+      decoder       | {"type": "Replace", "pattern": {"Neither": "x"}, "content": " "}                     | decoder.pattern
+      """)
+  void malformedStageNamesTheField(String section, String stage, String field) {
+    String json = "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"[UNK]\": 0}}, \"" + section + "\": "
+        + stage + "}";
+    TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.fromJson(json));
+    assertEquals(field, e.field(), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      Removed            | a b
+      Isolated           | a - - b
+      MergedWithPrevious | a- - b
+      MergedWithNext     | a - -b
+      Contiguous         | a -- b
+      """)
+  void splitBehaviorsKeepOrJoinTheDelimiters(String behavior, String expected) {
+    PreTokenizer split = new Split(Replace.Pattern.literal("-"), SplitBehavior.fromJson(behavior), false);
+    assertEquals(List.of(expected.split(" ")), PreTokenizedString.words("a--b", null, split));
   }
 }

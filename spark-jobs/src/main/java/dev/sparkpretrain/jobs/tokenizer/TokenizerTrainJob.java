@@ -9,9 +9,11 @@ import dev.sparkpretrain.tokenization.Tokenizer;
 import dev.sparkpretrain.tokenization.model.bpe.BpeTrainer;
 import dev.sparkpretrain.tokenization.model.unigram.UnigramTrainer;
 import dev.sparkpretrain.tokenization.model.wordpiece.WordPieceTrainer;
+import dev.sparkpretrain.tokenization.normalize.Normalization;
+import dev.sparkpretrain.tokenization.normalize.UnicodeNormalizer;
 import java.io.Serializable;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -52,7 +54,8 @@ public final class TokenizerTrainJob {
       case WORDPIECE -> {
         WordPieceTrainer.Options d = WordPieceTrainer.Options.bert(config.vocabSize());
         WordPieceTrainer t = new WordPieceTrainer(new WordPieceTrainer.Options(config.vocabSize(),
-            config.minFrequency(), d.specialTokens(), config.lowercase(), d.continuingSubwordPrefix()));
+            config.minFrequency(), specialTokens(config, d.specialTokens()), normalization(config),
+            d.continuingSubwordPrefix()));
         return new CountingTrainer() {
           public List<String> preTokenize(String text) {
             return t.preTokenize(text);
@@ -66,7 +69,7 @@ public final class TokenizerTrainJob {
       case BPE -> {
         BpeTrainer.Options d = BpeTrainer.Options.gpt2(config.vocabSize());
         BpeTrainer t = new BpeTrainer(new BpeTrainer.Options(config.vocabSize(), config.minFrequency(),
-            d.specialTokens(), d.addPrefixSpace()));
+            specialTokens(config, d.specialTokens()), d.addPrefixSpace(), normalization(config)));
         return new CountingTrainer() {
           public List<String> preTokenize(String text) {
             return t.preTokenize(text);
@@ -83,11 +86,28 @@ public final class TokenizerTrainJob {
   }
 
   /**
-   * T5's Unigram setup ({@code <pad> </s> <unk>}, 100 sentinels at the end) at the configured size. Unigram keeps
-   * case as T5 does: {@code tokenizer.lowercase} does not apply to it.
+   * T5's Unigram setup ({@code <pad> </s> <unk>}, 100 sentinels at the end, cased NFKC) at the configured size,
+   * with the configured special tokens (they keep {@code </s>}: the config requires it) and normalization.
    */
   public static UnigramTrainer unigram(TokenizerConfig config) {
-    return new UnigramTrainer(UnigramTrainer.Options.t5(config.vocabSize()));
+    UnigramTrainer.Options d = UnigramTrainer.Options.t5(config.vocabSize());
+    return new UnigramTrainer(new UnigramTrainer.Options(d.vocabSize(), specialTokens(config, d.specialTokens()),
+        d.unkToken(), d.maxPieceLength(), d.seedSize(), d.shrinkingFactor(), d.subIterations(),
+        d.characterCoverage(), d.appendEos(), d.eosToken(), normalization(config)));
+  }
+
+  private static List<String> specialTokens(TokenizerConfig config, List<String> familyDefault) {
+    return config.specialTokens() == null ? familyDefault : config.specialTokens();
+  }
+
+  /** The configured form and case (the config has resolved the family's defaults). */
+  static Normalization normalization(TokenizerConfig config) {
+    UnicodeNormalizer.Form form = switch (config.normalization()) {
+      case NFC -> UnicodeNormalizer.Form.NFC;
+      case NFKC -> UnicodeNormalizer.Form.NFKC;
+      case NONE -> null;
+    };
+    return new Normalization(form, config.lowercase());
   }
 
   public static Tokenizer train(JavaRDD<String> texts, TokenizerConfig config) {

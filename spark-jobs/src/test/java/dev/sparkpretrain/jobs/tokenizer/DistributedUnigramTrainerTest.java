@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparkpretrain.LocalSpark;
 import dev.sparkpretrain.config.TokenizerConfig;
 import dev.sparkpretrain.tokenization.Tokenizer;
 import dev.sparkpretrain.tokenization.model.unigram.UnigramTrainer;
@@ -15,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
-import dev.sparkpretrain.LocalSpark;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,7 +91,7 @@ class DistributedUnigramTrainerTest {
     UnigramTrainer.Options t5 = UnigramTrainer.Options.t5(600);
     UnigramTrainer trainer = new UnigramTrainer(new UnigramTrainer.Options(600, t5.specialTokens(), t5.unkToken(),
         t5.maxPieceLength(), 3000, t5.shrinkingFactor(), t5.subIterations(), t5.characterCoverage(),
-        t5.appendEos(), t5.eosToken()));
+        t5.appendEos(), t5.eosToken(), t5.normalization()));
     Tokenizer local = trainer.train(wordCounts(trainer, 1));
     for (int partitions : new int[] {1, 7}) {
       Tokenizer distributed = DistributedUnigramTrainer.train(sc.parallelize(paragraphs, partitions), trainer, 1);

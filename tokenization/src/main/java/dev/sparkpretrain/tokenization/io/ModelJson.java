@@ -8,6 +8,7 @@ import dev.sparkpretrain.tokenization.TokenizerFormatException;
 import dev.sparkpretrain.tokenization.model.TokenModel;
 import dev.sparkpretrain.tokenization.model.Vocabulary;
 import dev.sparkpretrain.tokenization.model.bpe.BpeModel;
+import dev.sparkpretrain.tokenization.model.bpe.SentencePieceBpeModel;
 import dev.sparkpretrain.tokenization.model.unigram.UnigramModel;
 import dev.sparkpretrain.tokenization.model.wordpiece.WordPieceModel;
 import java.util.ArrayList;
@@ -140,6 +141,20 @@ final class ModelJson {
     }
   }
 
+  /** Merges as "a b" strings, or as ["a", "b"] pairs when a token holds a space. */
+  private static ArrayNode mergesNode(List<String[]> merges) {
+    ArrayNode out = F.arrayNode();
+    boolean spaces = merges.stream().anyMatch(m -> m[0].contains(" ") || m[1].contains(" "));
+    for (String[] m : merges) {
+      if (spaces) {
+        out.addArray().add(m[0]).add(m[1]);
+      } else {
+        out.add(m[0] + " " + m[1]);
+      }
+    }
+    return out;
+  }
+
   static JsonNode write(TokenModel model) {
     ObjectNode o = F.objectNode();
     if (model instanceof WordPieceModel w) {
@@ -171,15 +186,20 @@ final class ModelJson {
       o.put("byte_fallback", b.byteFallback());
       o.put("ignore_merges", b.ignoreMerges());
       o.set("vocab", vocabNode(b.vocabulary()));
-      ArrayNode merges = o.putArray("merges");
-      boolean spaces = b.merges().stream().anyMatch(m -> m[0].contains(" ") || m[1].contains(" "));
-      for (String[] m : b.merges()) {
-        if (spaces) {
-          merges.addArray().add(m[0]).add(m[1]);
-        } else {
-          merges.add(m[0] + " " + m[1]);
-        }
-      }
+      o.set("merges", mergesNode(b.merges()));
+    } else if (model instanceof SentencePieceBpeModel s) {
+      // HF's SentencePiece converter: a BPE with merges derived from the pieces, unknown runs fused as
+      // SentencePiece fuses them.
+      o.put("type", "BPE");
+      o.putNull("dropout");
+      o.put("unk_token", s.vocabulary().token(s.unkId()));
+      o.putNull("continuing_subword_prefix");
+      o.putNull("end_of_word_suffix");
+      o.put("fuse_unk", true);
+      o.put("byte_fallback", s.byteFallback());
+      o.put("ignore_merges", false);
+      o.set("vocab", vocabNode(s.vocabulary()));
+      o.set("merges", mergesNode(s.hfMerges()));
     } else {
       throw new TokenizerFormatException("model", "cannot write " + model.getClass().getName());
     }

@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.tokenization.TokenizerFormatException;
 import dev.sparkpretrain.tokenization.normalize.BertNormalizer;
 import dev.sparkpretrain.tokenization.normalize.Lowercase;
+import dev.sparkpretrain.tokenization.normalize.Nmt;
 import dev.sparkpretrain.tokenization.normalize.Normalizer;
 import dev.sparkpretrain.tokenization.normalize.NormalizerSequence;
 import dev.sparkpretrain.tokenization.normalize.Precompiled;
 import dev.sparkpretrain.tokenization.normalize.PrecompiledCharsMap;
+import dev.sparkpretrain.tokenization.normalize.Prepend;
 import dev.sparkpretrain.tokenization.normalize.Replace;
 import dev.sparkpretrain.tokenization.normalize.Strip;
 import dev.sparkpretrain.tokenization.normalize.StripAccents;
@@ -64,6 +66,10 @@ final class NormalizerJson {
         return new Replace(pattern(f), f.string("content"));
       case "Strip":
         return new Strip(f.bool("strip_left", true), f.bool("strip_right", true));
+      case "Nmt":
+        return new Nmt();
+      case "Prepend":
+        return new Prepend(f.string("prepend"));
       case "Sequence": {
         JsonNode items = f.array("normalizers");
         List<Normalizer> list = new ArrayList<>();
@@ -85,9 +91,9 @@ final class NormalizerJson {
         return Replace.Pattern.literal(p.string("String"));
       }
       if (p.has("Regex")) {
-        String regex = p.string("Regex");
-        java.util.regex.Pattern.compile(regex);
-        return Replace.Pattern.regex(regex);
+        Replace.Pattern regex = Replace.Pattern.regex(p.string("Regex"));
+        regex.compile(); // a bad regex is reported here, naming the field
+        return regex;
       }
     } catch (IllegalArgumentException e) {
       throw new TokenizerFormatException(p.path(), e.getMessage(), e);
@@ -129,6 +135,11 @@ final class NormalizerJson {
       o.put("type", "Replace");
       o.set("pattern", pattern(r.pattern()));
       o.put("content", r.content());
+    } else if (n instanceof Nmt) {
+      o.put("type", "Nmt");
+    } else if (n instanceof Prepend pr) {
+      o.put("type", "Prepend");
+      o.put("prepend", pr.prepend());
     } else if (n instanceof Strip st) {
       o.put("type", "Strip");
       o.put("strip_left", st.left());

@@ -6,9 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.tokenization.TokenizerFormatException;
 import dev.sparkpretrain.tokenization.pretokenize.BertPreTokenizer;
 import dev.sparkpretrain.tokenization.pretokenize.ByteLevel;
+import dev.sparkpretrain.tokenization.pretokenize.Digits;
 import dev.sparkpretrain.tokenization.pretokenize.Metaspace;
 import dev.sparkpretrain.tokenization.pretokenize.PreTokenizer;
 import dev.sparkpretrain.tokenization.pretokenize.PreTokenizerSequence;
+import dev.sparkpretrain.tokenization.pretokenize.Punctuation;
+import dev.sparkpretrain.tokenization.pretokenize.Split;
+import dev.sparkpretrain.tokenization.pretokenize.SplitBehavior;
+import dev.sparkpretrain.tokenization.pretokenize.Whitespace;
 import dev.sparkpretrain.tokenization.pretokenize.WhitespaceSplit;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +34,14 @@ final class PreTokenizerJson {
         return new BertPreTokenizer();
       case "WhitespaceSplit":
         return new WhitespaceSplit();
+      case "Whitespace":
+        return new Whitespace();
+      case "Split":
+        return new Split(NormalizerJson.pattern(f), behavior(f, null), f.bool("invert", false));
+      case "Punctuation":
+        return new Punctuation(behavior(f, SplitBehavior.ISOLATED));
+      case "Digits":
+        return new Digits(f.bool("individual_digits", false));
       case "ByteLevel":
         return new ByteLevel(f.bool("add_prefix_space", true), f.bool("trim_offsets", true),
             f.bool("use_regex", true));
@@ -44,6 +57,18 @@ final class PreTokenizerJson {
       }
       default:
         throw f.unsupported("pre_tokenizer");
+    }
+  }
+
+  /** {@code behavior}; required when {@code fallback} is null. */
+  private static SplitBehavior behavior(JsonFields f, SplitBehavior fallback) {
+    if (!f.has("behavior") && fallback != null) {
+      return fallback;
+    }
+    try {
+      return SplitBehavior.fromJson(f.string("behavior"));
+    } catch (IllegalArgumentException e) {
+      throw new TokenizerFormatException(f.at("behavior"), e.getMessage(), e);
     }
   }
 
@@ -96,6 +121,19 @@ final class PreTokenizerJson {
       writeMetaspaceFields(o, m.replacement(), m.prependScheme(), m.split());
     } else if (p instanceof WhitespaceSplit) {
       o.put("type", "WhitespaceSplit");
+    } else if (p instanceof Whitespace) {
+      o.put("type", "Whitespace");
+    } else if (p instanceof Split sp) {
+      o.put("type", "Split");
+      o.set("pattern", NormalizerJson.pattern(sp.pattern()));
+      o.put("behavior", sp.behavior().json());
+      o.put("invert", sp.invert());
+    } else if (p instanceof Punctuation pu) {
+      o.put("type", "Punctuation");
+      o.put("behavior", pu.behavior().json());
+    } else if (p instanceof Digits d) {
+      o.put("type", "Digits");
+      o.put("individual_digits", d.individualDigits());
     } else if (p instanceof PreTokenizerSequence s) {
       o.put("type", "Sequence");
       var arr = o.putArray("pretokenizers");

@@ -6,6 +6,8 @@ import dev.sparkpretrain.tokenization.decode.ByteFallbackDecoder;
 import dev.sparkpretrain.tokenization.decode.Decoder;
 import dev.sparkpretrain.tokenization.decode.DecoderSequence;
 import dev.sparkpretrain.tokenization.decode.MetaspaceDecoder;
+import dev.sparkpretrain.tokenization.model.TokenModel;
+import dev.sparkpretrain.tokenization.model.bpe.SentencePieceBpeModel;
 import dev.sparkpretrain.tokenization.model.unigram.UnigramModel;
 import dev.sparkpretrain.tokenization.normalize.PrecompiledCharsMap;
 import dev.sparkpretrain.tokenization.normalize.SentencePieceNormalizer;
@@ -20,7 +22,7 @@ import java.util.List;
  * SentencePiece {@code .model} files (a serialized {@code ModelProto}), read with {@link ProtobufReader}.
  * Builds a tokenizer that encodes as SentencePiece's own {@code Encode} (as {@code spm_encode} does):
  * SentencePiece's normalizer, no pre-tokenizer (Viterbi runs over the whole normalized text), the Unigram
- * model with SentencePiece scoring, no special tokens added (spm_encode adds none by default). BPE, WORD
+ * or BPE model as SentencePiece runs them, no special tokens added (spm_encode adds none by default). WORD
  * and CHAR models are rejected with the field named.
  */
 public final class SentencePieceModelReader {
@@ -110,15 +112,14 @@ public final class SentencePieceModelReader {
 
   /** The SentencePiece-exact tokenizer for a parsed model. */
   public static Tokenizer tokenizer(ModelProto m) {
-    if (m.modelType() != 1) {
+    if (m.modelType() != 1 && m.modelType() != 2) {
       String kind = switch (m.modelType()) {
-        case 2 -> "BPE";
         case 3 -> "WORD";
         case 4 -> "CHAR";
         default -> "type " + m.modelType();
       };
       throw new TokenizerFormatException("ModelProto.trainer_spec.model_type",
-          kind + " models are not supported; only UNIGRAM");
+          kind + " models are not supported; only UNIGRAM and BPE");
     }
     if (m.treatWhitespaceAsSuffix()) {
       throw new TokenizerFormatException("ModelProto.trainer_spec.treat_whitespace_as_suffix",
@@ -141,7 +142,13 @@ public final class SentencePieceModelReader {
         : new PrecompiledCharsMap(m.precompiledCharsmap());
     SentencePieceNormalizer normalizer = new SentencePieceNormalizer(charsMap, m.addDummyPrefix(),
         m.removeExtraWhitespaces(), m.escapeWhitespaces(), userDefined);
-    UnigramModel model = new UnigramModel(m.pieces(), unk, m.byteFallback(), UnigramModel.Scoring.SENTENCE_PIECE);
+    TokenModel model;
+    try {
+      model = m.modelType() == 2 ? new SentencePieceBpeModel(m.pieces(), unk, m.byteFallback())
+          : new UnigramModel(m.pieces(), unk, m.byteFallback(), UnigramModel.Scoring.SENTENCE_PIECE);
+    } catch (IllegalArgumentException e) {
+      throw new TokenizerFormatException("ModelProto", e.getMessage(), e);
+    }
     Metaspace.PrependScheme scheme = m.addDummyPrefix() ? Metaspace.PrependScheme.ALWAYS
         : Metaspace.PrependScheme.NEVER;
     Decoder metaspace = new MetaspaceDecoder('\u2581', scheme, true);

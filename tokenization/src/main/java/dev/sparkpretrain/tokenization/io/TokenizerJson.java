@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.tokenization.AddedToken;
 import dev.sparkpretrain.tokenization.Tokenizer;
 import dev.sparkpretrain.tokenization.TokenizerFormatException;
+import dev.sparkpretrain.tokenization.model.bpe.SentencePieceBpeModel;
 import dev.sparkpretrain.tokenization.model.unigram.UnigramModel;
 import dev.sparkpretrain.tokenization.normalize.Normalizer;
 import dev.sparkpretrain.tokenization.normalize.SentencePieceNormalizer;
@@ -72,13 +73,13 @@ public final class TokenizerJson {
    */
   private static List<AddedToken> sentencePieceAddedTokens(Tokenizer tokenizer, SentencePieceNormalizer spm) {
     List<AddedToken> out = new ArrayList<>(tokenizer.addedTokens());
-    if (tokenizer.model() instanceof UnigramModel u) {
-      for (int i = 0; i < u.pieces().size(); i++) {
-        UnigramModel.Piece p = u.pieces().get(i);
-        switch (p.type()) {
-          case CONTROL, UNKNOWN -> out.add(new AddedToken(i, p.token(), false, false, false, false, true));
-          default -> { }
-        }
+    List<UnigramModel.Piece> pieces = tokenizer.model() instanceof UnigramModel u ? u.pieces()
+        : tokenizer.model() instanceof SentencePieceBpeModel b ? b.pieces() : List.of();
+    for (int i = 0; i < pieces.size(); i++) {
+      UnigramModel.Piece p = pieces.get(i);
+      switch (p.type()) {
+        case CONTROL, UNKNOWN -> out.add(new AddedToken(i, p.token(), false, false, false, false, true));
+        default -> { }
       }
     }
     return out;

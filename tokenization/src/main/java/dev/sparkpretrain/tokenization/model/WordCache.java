@@ -5,7 +5,8 @@ package dev.sparkpretrain.tokenization.model;
  * threads without locks: slots hold immutable entries, a colliding word simply replaces the old one. A
  * lookup hashes the chars in place and allocates nothing; only a miss allocates (the entry).
  *
- * <p>Each entry stores (id, length in chars) pairs; offsets are rebuilt from the word's start.
+ * <p>Each entry stores (id, start, end) triples relative to the word's start: tokens may share a span (the
+ * byte-fallback tokens of one character all cover that character), so offsets are not lengths summed.
  */
 public final class WordCache {
   private static final class Entry {
@@ -59,10 +60,8 @@ public final class WordCache {
       }
     }
     int[] t = e.tokens;
-    int pos = start;
-    for (int i = 0; i < t.length; i += 2) {
-      out.add(t[i], pos, pos + t[i + 1]);
-      pos += t[i + 1];
+    for (int i = 0; i < t.length; i += 3) {
+      out.add(t[i], start + t[i + 1], start + t[i + 2]);
     }
     return true;
   }
@@ -70,10 +69,11 @@ public final class WordCache {
   /** Remembers the tokens {@code out[from, size)} of {@code chars[start, end)}. */
   public void put(char[] chars, int start, int end, int hash, TokenBuffer out, int from) {
     int n = out.size() - from;
-    int[] tokens = new int[2 * n];
+    int[] tokens = new int[3 * n];
     for (int i = 0; i < n; i++) {
-      tokens[2 * i] = out.id(from + i);
-      tokens[2 * i + 1] = out.end(from + i) - out.start(from + i);
+      tokens[3 * i] = out.id(from + i);
+      tokens[3 * i + 1] = out.start(from + i) - start;
+      tokens[3 * i + 2] = out.end(from + i) - start;
     }
     slots[hash & mask] = new Entry(java.util.Arrays.copyOfRange(chars, start, end), hash, tokens);
   }

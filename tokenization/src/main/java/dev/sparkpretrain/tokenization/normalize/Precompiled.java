@@ -26,39 +26,38 @@ public final class Precompiled implements Normalizer {
     return charsMap;
   }
 
+  /**
+   * Builds HF's list of (character, change) for the whole text, as {@code spm_precompiled} does, then applies
+   * it as HF does (see {@link Transformations}), so offsets are HF's.
+   */
   @Override
   public NormalizedString normalize(NormalizedString in) {
-    NormalizedString out = new NormalizedString(in.length() + 8);
+    Transformations t = new Transformations(in.length() + 8);
+    boolean modified = false;
     long[] matches = new long[1];
     Matcher m = GRAPHEME.matcher(in);
     while (m.find()) {
       int gs = m.start();
       int ge = m.end();
-      byte[] g = in.substring(gs, ge).getBytes(StandardCharsets.UTF_8);
+      String grapheme = in.substring(gs, ge);
+      byte[] g = grapheme.getBytes(StandardCharsets.UTF_8);
       if (g.length < 6 && charsMap.prefixMatches(g, 0, g.length, matches) > 0) {
-        append(charsMap.replacement((int) matches[0]), in.originalStart(gs), in.originalEnd(ge - 1), out);
+        t.replace(grapheme, charsMap.replacement((int) matches[0]));
+        modified = true;
         continue;
       }
       for (int i = gs; i < ge; ) {
         int cp = in.codePointAt(i);
-        int units = Character.charCount(cp);
         byte[] c = Character.toString(cp).getBytes(StandardCharsets.UTF_8);
-        int start = in.originalStart(i);
-        int end = in.originalEnd(i + units - 1);
         if (charsMap.prefixMatches(c, 0, c.length, matches) > 0) {
-          append(charsMap.replacement((int) matches[0]), start, end, out);
+          t.replace(Character.toString(cp), charsMap.replacement((int) matches[0]));
+          modified = true;
         } else {
-          out.append(in, i, i + units);
+          t.add(cp, 0);
         }
-        i += units;
+        i += Character.charCount(cp);
       }
     }
-    return out;
-  }
-
-  private static void append(String s, int start, int end, NormalizedString out) {
-    for (int i = 0; i < s.length(); i++) {
-      out.appendUnit(s.charAt(i), start, end);
-    }
+    return modified ? t.apply(in) : in;
   }
 }

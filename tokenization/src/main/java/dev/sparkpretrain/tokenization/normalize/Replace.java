@@ -6,7 +6,8 @@ import java.util.regex.Matcher;
 
 /**
  * HF type {@code Replace}: every non-overlapping match of a literal or a regex becomes {@code content}; the
- * new characters are aligned with the match.
+ * new characters are aligned with the match's last character, as HF aligns them (its replacement removes the
+ * match, then inserts the content, and an inserted character takes the alignment of the one before it).
  */
 public final class Replace implements Normalizer {
   private static final long serialVersionUID = 1L;
@@ -28,8 +29,13 @@ public final class Replace implements Normalizer {
       return new Pattern(s, true);
     }
 
-    java.util.regex.Pattern compile() {
-      return isRegex ? java.util.regex.Pattern.compile(source)
+    /**
+     * The Java pattern; {@code \w \d \s} are Unicode-aware, as in the Oniguruma regexes HF runs.
+     *
+     * @throws java.util.regex.PatternSyntaxException for a regex Java cannot compile
+     */
+    public java.util.regex.Pattern compile() {
+      return isRegex ? java.util.regex.Pattern.compile(source, java.util.regex.Pattern.UNICODE_CHARACTER_CLASS)
           : java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(source));
     }
   }
@@ -66,7 +72,7 @@ public final class Replace implements Normalizer {
     do {
       out.append(in, last, m.start());
       if (m.end() > m.start()) {
-        int start = in.originalStart(m.start());
+        int start = in.originalStart(m.end() - Character.charCount(Character.codePointBefore(in, m.end())));
         int end = in.originalEnd(m.end() - 1);
         for (int i = 0; i < content.length(); i++) {
           out.appendUnit(content.charAt(i), start, end);

@@ -3,6 +3,7 @@ package dev.sparkpretrain.tokenization.bench;
 import dev.sparkpretrain.tokenization.Tokenizer;
 import dev.sparkpretrain.tokenization.model.bpe.BpeTrainer;
 import dev.sparkpretrain.tokenization.model.unigram.UnigramTrainer;
+import dev.sparkpretrain.tokenization.normalize.Normalization;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,7 +67,8 @@ public final class TrainerQualityReport {
     long[] ours = oursRun("unigram", train, heldOut, unigram::preTokenize, unigram::train);
     long spm = spmRun("unigram", trainFile, heldFile, vocab, dir);
     System.out.printf(Locale.ROOT, "| unigram | ours | %.1f | %d | %.4f |%n", ours[1] / 1e3, ours[0], (double) ours[0] / spm);
-    BpeTrainer bpe = new BpeTrainer(new BpeTrainer.Options(vocab, 2, List.of("<unk>", "<s>", "</s>"), true));
+    BpeTrainer bpe = new BpeTrainer(new BpeTrainer.Options(vocab, 2, List.of("<unk>", "<s>", "</s>"), true,
+        Normalization.NONE));
     ours = oursRun("bpe", train, heldOut, bpe::preTokenize, bpe::train);
     spm = spmRun("bpe", trainFile, heldFile, vocab, dir);
     System.out.printf(Locale.ROOT, "| bpe (byte-level) | ours | %.1f | %d | %.4f |%n", ours[1] / 1e3, ours[0],

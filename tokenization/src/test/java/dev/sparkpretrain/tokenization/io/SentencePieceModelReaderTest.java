@@ -45,12 +45,13 @@ class SentencePieceModelReaderTest {
   }
 
   @Test
-  void bpeModelsAreRejectedByField() throws IOException {
+  void wordModelsAreRejectedByField() throws IOException {
     SentencePieceModelReader.ModelProto m = SentencePieceModelReader.parse(albert());
-    SentencePieceModelReader.ModelProto bpe = new SentencePieceModelReader.ModelProto(m.pieces(), 2,
+    SentencePieceModelReader.ModelProto word = new SentencePieceModelReader.ModelProto(m.pieces(), 3,
         m.byteFallback(), false, m.normalizerName(), m.precompiledCharsmap(), true, true, true);
     TokenizerFormatException e = assertThrows(TokenizerFormatException.class,
-        () -> SentencePieceModelReader.tokenizer(bpe));
+        () -> SentencePieceModelReader.tokenizer(word));
     assertEquals("ModelProto.trainer_spec.model_type", e.field());
+    assertTrue(e.getMessage().contains("WORD"), e.getMessage());
   }
 }

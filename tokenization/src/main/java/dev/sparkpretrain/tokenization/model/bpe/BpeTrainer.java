@@ -5,6 +5,9 @@ import dev.sparkpretrain.tokenization.PreTokenizedString;
 import dev.sparkpretrain.tokenization.Tokenizer;
 import dev.sparkpretrain.tokenization.decode.ByteLevelDecoder;
 import dev.sparkpretrain.tokenization.model.Vocabulary;
+import dev.sparkpretrain.tokenization.normalize.Normalization;
+import dev.sparkpretrain.tokenization.normalize.Normalizer;
+import dev.sparkpretrain.tokenization.normalize.NormalizerSequence;
 import dev.sparkpretrain.tokenization.pretokenize.ByteLevel;
 import dev.sparkpretrain.tokenization.pretokenize.ByteLevelAlphabet;
 import dev.sparkpretrain.tokenization.process.ByteLevelProcessing;
@@ -39,10 +42,11 @@ public final class BpeTrainer implements Serializable {
    * @param specialTokens first ids, in order, matched in text as added tokens
    * @param addPrefixSpace put a space before the text, so a first word is spelled as any other ("Ġword")
    */
-  public record Options(int vocabSize, long minFrequency, List<String> specialTokens, boolean addPrefixSpace)
-      implements Serializable {
+  public record Options(int vocabSize, long minFrequency, List<String> specialTokens, boolean addPrefixSpace,
+                        Normalization normalization) implements Serializable {
     public Options {
       specialTokens = List.copyOf(specialTokens);
+      Objects.requireNonNull(normalization, "normalization");
       if (vocabSize < specialTokens.size() + 256) {
         throw new IllegalArgumentException("vocabSize must be >= special tokens + 256 byte characters ("
             + (specialTokens.size() + 256) + "), got " + vocabSize);
@@ -55,18 +59,22 @@ public final class BpeTrainer implements Serializable {
       }
     }
 
-    /** GPT-2's setup: {@code <|endoftext|>}, pairs seen twice, no prefix space. */
+    /** GPT-2's setup: {@code <|endoftext|>}, pairs seen twice, no prefix space, text as it comes. */
     public static Options gpt2(int vocabSize) {
-      return new Options(vocabSize, 2, List.of("<|endoftext|>"), false);
+      return new Options(vocabSize, 2, List.of("<|endoftext|>"), false, Normalization.NONE);
     }
   }
 
   private final Options options;
   private final ByteLevel preTokenizer;
+  /** Null when the text is taken as it comes (GPT-2). */
+  private final Normalizer normalizer;
 
   public BpeTrainer(Options options) {
     this.options = Objects.requireNonNull(options, "options");
     this.preTokenizer = new ByteLevel(options.addPrefixSpace(), true, true);
+    List<Normalizer> steps = options.normalization().steps();
+    this.normalizer = steps.isEmpty() ? null : new NormalizerSequence(steps);
   }
 
   public Options options() {
@@ -75,7 +83,7 @@ public final class BpeTrainer implements Serializable {
 
   /** The words to count in {@code text}, already spelled in byte-level characters ("Ġworld"). */
   public List<String> preTokenize(String text) {
-    return PreTokenizedString.words(text, null, preTokenizer);
+    return PreTokenizedString.words(text, normalizer, preTokenizer);
   }
 
   /** A full byte-level BPE tokenizer learned from {@code wordCounts}. Pure. */
@@ -107,7 +115,7 @@ public final class BpeTrainer implements Serializable {
     for (String s : options.specialTokens()) {
       added.add(AddedToken.special(vocabulary.id(s), s));
     }
-    return new Tokenizer(null, preTokenizer,
+    return new Tokenizer(normalizer, preTokenizer,
         new BpeModel(vocabulary, learned.merges(), null, null, null, false, false, false),
         new ByteLevelProcessing(true, false, true), new ByteLevelDecoder(), added);
   }

@@ -4,6 +4,7 @@ import dev.sparkpretrain.tokenization.AddedToken;
 import dev.sparkpretrain.tokenization.PreTokenizedString;
 import dev.sparkpretrain.tokenization.Tokenizer;
 import dev.sparkpretrain.tokenization.decode.MetaspaceDecoder;
+import dev.sparkpretrain.tokenization.normalize.Normalization;
 import dev.sparkpretrain.tokenization.normalize.Normalizer;
 import dev.sparkpretrain.tokenization.normalize.NormalizerSequence;
 import dev.sparkpretrain.tokenization.normalize.Replace;
@@ -60,9 +61,10 @@ public final class UnigramTrainer implements Serializable {
    */
   public record Options(int vocabSize, List<String> specialTokens, String unkToken, int maxPieceLength,
                         int seedSize, double shrinkingFactor, int subIterations, double characterCoverage,
-                        boolean appendEos, String eosToken) implements Serializable {
+                        boolean appendEos, String eosToken, Normalization normalization) implements Serializable {
     public Options {
       specialTokens = List.copyOf(specialTokens);
+      Objects.requireNonNull(normalization, "normalization");
       if (new HashSet<>(specialTokens).size() != specialTokens.size()) {
         throw new IllegalArgumentException("specialTokens must not repeat: " + specialTokens);
       }
@@ -96,18 +98,20 @@ public final class UnigramTrainer implements Serializable {
 
     /**
      * T5's setup: {@code <pad> </s> <unk>} as ids 0..2, the 100 sentinels {@code <extra_id_0..99>} as the
-     * last ids (T5 puts {@code <extra_id_0>} at the very end), {@code </s>} after every sequence.
+     * last ids (T5 puts {@code <extra_id_0>} at the very end), {@code </s>} after every sequence, cased
+     * NFKC (the part of SentencePiece's nmt_nfkc that HF expresses without a charsmap).
      */
     public static Options t5(int vocabSize) {
       List<String> specials = new ArrayList<>(List.of("<pad>", "</s>", "<unk>"));
       return new Options(vocabSize, specials, "<unk>", 16, Math.max(1_000_000, vocabSize * 10), 0.75, 2, 0.9995,
-          true, "</s>");
+          true, "</s>", new Normalization(UnicodeNormalizer.Form.NFKC, false));
     }
 
-    /** SentencePiece's defaults for a plain Unigram model: {@code <unk> <s> </s>}, nothing appended. */
+    /** SentencePiece's defaults for a plain Unigram model: {@code <unk> <s> </s>}, nothing appended, NFKC. */
     public static Options sentencePiece(int vocabSize) {
       return new Options(vocabSize, List.of("<unk>", "<s>", "</s>"), "<unk>", 16,
-          Math.max(1_000_000, vocabSize * 10), 0.75, 2, 0.9995, false, null);
+          Math.max(1_000_000, vocabSize * 10), 0.75, 2, 0.9995, false, null,
+          new Normalization(UnicodeNormalizer.Form.NFKC, false));
     }
   }
 
@@ -120,17 +124,17 @@ public final class UnigramTrainer implements Serializable {
 
   public UnigramTrainer(Options options) {
     this.options = Objects.requireNonNull(options, "options");
-    // SentencePiece's nmt_nfkc is NFKC plus whitespace and control clean-up; NFKC and collapsing spaces is
-    // the part HF can express without a precompiled charsmap.
-    this.normalizer = new NormalizerSequence(List.of(new UnicodeNormalizer(UnicodeNormalizer.Form.NFKC),
-        new Replace(Replace.Pattern.regex(" {2,}"), " ")));
+    // The chosen form and case, then spaces collapsed as SentencePiece collapses them.
+    List<Normalizer> steps = new ArrayList<>(options.normalization().steps());
+    steps.add(new Replace(Replace.Pattern.regex(" {2,}"), " "));
+    this.normalizer = new NormalizerSequence(steps);
   }
 
   public Options options() {
     return options;
   }
 
-  /** The words to count: NFKC, spaces collapsed, cut before each '▁' ("▁Hello", "▁world"). */
+  /** The words to count: normalized, spaces collapsed, cut before each '▁' ("▁Hello", "▁world"). */
   public List<String> preTokenize(String text) {
     return PreTokenizedString.words(text, normalizer, preTokenizer);
   }

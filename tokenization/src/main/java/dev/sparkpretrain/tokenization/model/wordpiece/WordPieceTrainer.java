@@ -7,6 +7,10 @@ import dev.sparkpretrain.tokenization.decode.WordPieceDecoder;
 import dev.sparkpretrain.tokenization.model.Vocabulary;
 import dev.sparkpretrain.tokenization.model.bpe.BpeMergeLearner;
 import dev.sparkpretrain.tokenization.normalize.BertNormalizer;
+import dev.sparkpretrain.tokenization.normalize.Normalization;
+import dev.sparkpretrain.tokenization.normalize.Normalizer;
+import dev.sparkpretrain.tokenization.normalize.NormalizerSequence;
+import dev.sparkpretrain.tokenization.normalize.UnicodeNormalizer;
 import dev.sparkpretrain.tokenization.pretokenize.BertPreTokenizer;
 import dev.sparkpretrain.tokenization.process.BertProcessing;
 import java.io.Serializable;
@@ -43,7 +47,11 @@ public final class WordPieceTrainer implements Serializable {
    * @param lowercase lowercase and strip accents (uncased BERT)
    * @param continuingSubwordPrefix marks non-initial pieces
    */
-  public record Options(int vocabSize, long minFrequency, List<String> specialTokens, boolean lowercase,
+  /**
+   * @param normalization its lowercasing is BERT's (accents stripped too, as BERT uncased does); its form,
+   *     if any, runs before BERT's normalizer
+   */
+  public record Options(int vocabSize, long minFrequency, List<String> specialTokens, Normalization normalization,
                         String continuingSubwordPrefix) implements Serializable {
     public Options {
       if (vocabSize < 1) {
@@ -61,6 +69,7 @@ public final class WordPieceTrainer implements Serializable {
           throw new IllegalArgumentException("specialTokens must include " + required + ": " + specialTokens);
         }
       }
+      Objects.requireNonNull(normalization, "normalization");
       Objects.requireNonNull(continuingSubwordPrefix, "continuingSubwordPrefix");
       if (continuingSubwordPrefix.isEmpty()) {
         throw new IllegalArgumentException("continuingSubwordPrefix must not be empty");
@@ -69,17 +78,21 @@ public final class WordPieceTrainer implements Serializable {
 
     /** BERT's setup: {@code [PAD] [UNK] [CLS] [SEP] [MASK]} as ids 0..4, pairs seen twice, uncased, "##". */
     public static Options bert(int vocabSize) {
-      return new Options(vocabSize, 2, List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"), true, "##");
+      return new Options(vocabSize, 2, List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"),
+          new Normalization(null, true), "##");
     }
   }
 
   private final Options options;
-  private final BertNormalizer normalizer;
+  private final Normalizer normalizer;
   private final BertPreTokenizer preTokenizer = new BertPreTokenizer();
 
   public WordPieceTrainer(Options options) {
     this.options = Objects.requireNonNull(options, "options");
-    this.normalizer = new BertNormalizer(true, true, null, options.lowercase());
+    Normalization n = options.normalization();
+    BertNormalizer bert = new BertNormalizer(true, true, null, n.lowercase());
+    this.normalizer = n.form() == null ? bert
+        : new NormalizerSequence(List.of(new UnicodeNormalizer(n.form()), bert));
   }
 
   public Options options() {

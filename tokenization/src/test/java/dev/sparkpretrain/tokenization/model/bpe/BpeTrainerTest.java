@@ -1,5 +1,6 @@
 package dev.sparkpretrain.tokenization.model.bpe;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,8 @@ import dev.sparkpretrain.tokenization.HfOracle;
 import dev.sparkpretrain.tokenization.OracleComparison;
 import dev.sparkpretrain.tokenization.TestTexts;
 import dev.sparkpretrain.tokenization.Tokenizer;
+import dev.sparkpretrain.tokenization.normalize.Normalization;
+import dev.sparkpretrain.tokenization.normalize.UnicodeNormalizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +58,18 @@ class BpeTrainerTest {
     BpeTrainer trainer = new BpeTrainer(BpeTrainer.Options.gpt2(1000));
     // "é" is two UTF-8 bytes, C3 A9, spelled 'Ã' and '©'; a space is 'Ġ'.
     assertEquals(List.of("Hello", ",", "Ġworld", "'s", "ĠÃ©"), trainer.preTokenize("Hello, world's é"));
+  }
+
+  @Test
+  void chosenNormalizationAppliesToCountingAndEncoding() {
+    BpeTrainer.Options gpt2 = BpeTrainer.Options.gpt2(1000);
+    BpeTrainer trainer = new BpeTrainer(new BpeTrainer.Options(1000, 1, gpt2.specialTokens(), false,
+        new Normalization(UnicodeNormalizer.Form.NFKC, true)));
+    // Fullwidth letters become ASCII (NFKC), then lowercase.
+    assertEquals(List.of("abc", "Ġdef"), trainer.preTokenize("ＡＢＣ DeF"));
+    Tokenizer t = trainer.train(Map.of("abc", 5L, "Ġdef", 5L));
+    assertArrayEquals(t.encode("abc def").ids(), t.encode("ＡＢＣ DEF").ids());
+    assertEquals(1, t.encode("ABC").ids().length, "abc was merged into one token");
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.sparkpretrain.tokenization.HfOracle;
 import dev.sparkpretrain.tokenization.OracleComparison;
 import dev.sparkpretrain.tokenization.TestTexts;
 import dev.sparkpretrain.tokenization.Tokenizer;
+import dev.sparkpretrain.tokenization.normalize.Normalization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,7 +112,7 @@ class UnigramTrainerTest {
   void optionsAreValidated() {
     assertThrows(IllegalArgumentException.class, () -> UnigramTrainer.Options.t5(3));
     assertThrows(IllegalArgumentException.class, () -> new UnigramTrainer.Options(100, List.of("<pad>"), "<unk>",
-        16, 1000, 0.75, 2, 0.9995, false, null));
+        16, 1000, 0.75, 2, 0.9995, false, null, Normalization.NONE));
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.sparkpretrain.tokenization.HfOracle;
 import dev.sparkpretrain.tokenization.OracleComparison;
 import dev.sparkpretrain.tokenization.TestTexts;
 import dev.sparkpretrain.tokenization.Tokenizer;
+import dev.sparkpretrain.tokenization.normalize.Normalization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class WordPieceTrainerTest {
+  private static final Normalization UNCASED = new Normalization(null, true);
+
 
   private static Map<String, Long> countWords(WordPieceTrainer trainer, List<String> texts) {
     Map<String, Long> counts = new HashMap<>();
@@ -75,7 +78,7 @@ class WordPieceTrainerTest {
   @Test
   void minFrequencyStopsMerging() {
     WordPieceTrainer trainer = new WordPieceTrainer(new WordPieceTrainer.Options(100, 3,
-        List.of("[UNK]", "[CLS]", "[SEP]"), true, "##"));
+        List.of("[UNK]", "[CLS]", "[SEP]"), UNCASED, "##"));
     Tokenizer t = trainer.train(Map.of("ab", 2L));
     assertEquals(-1, t.tokenToId("ab"), "a pair seen twice is below minFrequency 3");
   }
@@ -84,9 +87,9 @@ class WordPieceTrainerTest {
   void optionsAreValidated() {
     assertThrows(IllegalArgumentException.class, () -> WordPieceTrainer.Options.bert(0));
     assertThrows(IllegalArgumentException.class,
-        () -> new WordPieceTrainer.Options(10, 2, List.of("[PAD]"), true, "##"));
+        () -> new WordPieceTrainer.Options(10, 2, List.of("[PAD]"), UNCASED, "##"));
     assertThrows(IllegalArgumentException.class,
-        () -> new WordPieceTrainer.Options(10, -1, List.of("[UNK]", "[CLS]", "[SEP]"), true, "##"));
+        () -> new WordPieceTrainer.Options(10, -1, List.of("[UNK]", "[CLS]", "[SEP]"), UNCASED, "##"));
   }
 
   @Test
