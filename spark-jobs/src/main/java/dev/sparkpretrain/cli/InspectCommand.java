@@ -20,10 +20,10 @@ import org.apache.spark.sql.SparkSession;
  * {@code inspect SHARDS}: the schema, the manifest's counts, and a few examples decoded back to tokens, with
  * masked positions shown as {@code [MASK]→original} and T5 sentinels as their {@code <extra_id_N>} names.
  */
-final class InspectCommand {
+public final class InspectCommand {
   private InspectCommand() {}
 
-  static void run(SparkSession spark, String shards, int rows, PrintStream out) throws IOException {
+  public static void run(SparkSession spark, String shards, int rows, PrintStream out) throws IOException {
     var hadoop = spark.sparkContext().hadoopConfiguration();
     ObjectNode manifest = TrainJob.readManifest(hadoop, shards);
     Path tokPath = new Path(shards, PrepareJob.TOKENIZER);
@@ -43,10 +43,13 @@ final class InspectCommand {
     out.println("examples:");
     for (Row r : train.limit(rows).collectAsList()) {
       out.println("- example_id " + r.getLong(0));
-      if (List.of(r.schema().fieldNames()).contains("masked_lm_positions")) {
+      List<String> fields = List.of(r.schema().fieldNames());
+      if (fields.contains("next_sentence_label")) {
+        // BERT: static shards carry their masks; dynamic ones are unmasked (the trainer draws masks every epoch).
+        boolean masked = fields.contains("masked_lm_positions");
         List<Integer> ids = r.getList(r.fieldIndex("input_ids"));
-        List<Integer> positions = r.getList(r.fieldIndex("masked_lm_positions"));
-        List<Integer> labels = r.getList(r.fieldIndex("masked_lm_ids"));
+        List<Integer> positions = masked ? r.getList(r.fieldIndex("masked_lm_positions")) : List.of();
+        List<Integer> labels = masked ? r.getList(r.fieldIndex("masked_lm_ids")) : List.of();
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < ids.size(); i++) {
           int k = positions.indexOf(i);
@@ -57,6 +60,11 @@ final class InspectCommand {
           sb.append(' ');
         }
         out.println("  tokens: " + sb.toString().strip());
+        if (!masked) {
+          out.println("  masks: none stored (dynamic masking: the trainer masks each epoch; word_starts "
+              + r.getList(r.fieldIndex("word_starts")).stream().filter(v -> ((Integer) v) != 0).count()
+              + " of " + ids.size() + " positions)");
+        }
         out.println("  next_sentence_label: " + r.getInt(r.fieldIndex("next_sentence_label"))
             + ("sop".equals(manifest.path("pair_task").asText()) ? " (0 = in order, 1 = swapped)"
                 : " (0 = actual next, 1 = random)"));

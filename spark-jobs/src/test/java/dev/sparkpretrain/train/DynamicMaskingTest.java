@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.LocalSpark;
+import dev.sparkpretrain.cli.InspectCommand;
 import dev.sparkpretrain.config.PretrainConfig;
 import dev.sparkpretrain.model.bert.BertBatch;
 import dev.sparkpretrain.objective.BertExample;
@@ -260,5 +261,15 @@ class DynamicMaskingTest {
     double d = full.graph().params().sub(resumed.graph().params()).amaxNumber().doubleValue();
     System.out.println("dynamic masking, resumed vs uninterrupted: max |diff| " + d);
     assertTrue(d < 1e-6, "max |diff| " + d);
+  }
+
+  @Test
+  void inspectShowsUnmaskedExamplesAndTheirWordStarts() throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    InspectCommand.run(spark, shards, 2, new PrintStream(buf, true, StandardCharsets.UTF_8));
+    String text = buf.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("word_starts") && text.contains("[CLS]"), text);
+    assertTrue(text.contains("masks: none stored (dynamic masking"), text);
+    assertFalse(text.contains("→"), "no stored masks to show: " + text);
   }
 }

@@ -1,9 +1,12 @@
 package dev.sparkpretrain.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparkpretrain.LocalSpark;
+import dev.sparkpretrain.cli.InspectCommand;
 import dev.sparkpretrain.config.ConfigException;
 import dev.sparkpretrain.config.PretrainConfig;
 import dev.sparkpretrain.jobs.prepare.PrepareJob;
@@ -15,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import dev.sparkpretrain.LocalSpark;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -147,5 +149,14 @@ class TrainJobTest {
     ConfigException e = assertThrows(ConfigException.class,
         () -> TrainJob.run(spark, config, shards, run, true, QUIET));
     assertTrue(e.getMessage().contains("tokenizer"), e.getMessage());
+  }
+
+  @Test
+  void inspectShowsStaticMasks() throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    InspectCommand.run(spark, shards, 2, new PrintStream(buf, true, StandardCharsets.UTF_8));
+    String text = buf.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("masked_lm_positions") && text.contains("→"), text);
+    assertFalse(text.contains("masks: none stored"), text);
   }
 }
