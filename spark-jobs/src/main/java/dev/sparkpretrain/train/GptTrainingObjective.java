@@ -1,5 +1,6 @@
 package dev.sparkpretrain.train;
 
+import dev.sparkpretrain.jobs.prepare.ShardRows;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.gpt.GptBatch;
@@ -35,12 +36,7 @@ public final class GptTrainingObjective implements TrainingObjective<GptTraining
 
   @Override
   public Window fromRow(Row row) {
-    List<Integer> list = row.getList(row.fieldIndex("input_ids"));
-    int[] ids = new int[list.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = list.get(i);
-    }
-    return new Window(row.getLong(row.fieldIndex("example_id")), ids);
+    return new Window(row.getLong(row.fieldIndex("example_id")), ShardRows.ints(row, "input_ids"));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.sparkpretrain.train;
 
+import dev.sparkpretrain.jobs.prepare.ShardRows;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.t5.T5Batch;
@@ -30,16 +31,8 @@ public final class T5TrainingObjective implements TrainingObjective<T5TrainingOb
 
   @Override
   public Pair fromRow(Row row) {
-    return new Pair(row.getLong(row.fieldIndex("example_id")), ints(row, "inputs"), ints(row, "targets"));
-  }
-
-  private static int[] ints(Row row, String field) {
-    List<Integer> list = row.getList(row.fieldIndex(field));
-    int[] out = new int[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = list.get(i);
-    }
-    return out;
+    return new Pair(row.getLong(row.fieldIndex("example_id")), ShardRows.ints(row, "inputs"),
+        ShardRows.ints(row, "targets"));
   }
 
   @Override

@@ -68,14 +68,15 @@ public final class BertShards {
     int[] none = new int[0];
     boolean[] starts = new boolean[0];
     if (dynamic) {
-      int[] flags = ints(r, "word_starts");
+      int[] flags = ShardRows.ints(r, "word_starts");
       starts = new boolean[flags.length];
       for (int i = 0; i < flags.length; i++) {
         starts[i] = flags[i] != 0;
       }
     }
-    return new BertExample(r.getLong(r.fieldIndex("example_id")), ints(r, "input_ids"), ints(r, "segment_ids"),
-        dynamic ? none : ints(r, "masked_lm_positions"), dynamic ? none : ints(r, "masked_lm_ids"),
+    return new BertExample(r.getLong(r.fieldIndex("example_id")), ShardRows.ints(r, "input_ids"),
+        ShardRows.ints(r, "segment_ids"), dynamic ? none : ShardRows.ints(r, "masked_lm_positions"),
+        dynamic ? none : ShardRows.ints(r, "masked_lm_ids"),
         r.getInt(r.fieldIndex("next_sentence_label")), starts);
   }
 
@@ -116,14 +117,5 @@ public final class BertShards {
         m.get("mask_id").asInt(), m.get("vocab_size").asInt(), m.get("first_random_id").asInt());
     return Optional.of(new MaskedLm.Rule(m.get("masked_lm_prob").asDouble(),
         m.get("max_predictions_per_seq").asInt(), m.get("whole_word_masking").asBoolean(), vocab));
-  }
-
-  static int[] ints(Row r, String field) {
-    java.util.List<Integer> list = r.getList(r.fieldIndex(field));
-    int[] out = new int[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = list.get(i);
-    }
-    return out;
   }
 }
