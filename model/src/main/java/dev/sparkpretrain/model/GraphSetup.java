@@ -39,8 +39,9 @@ public record GraphSetup(IUpdater updater, List<Regularization> weightRegulariza
     return layer;
   }
 
-  /** An initialised graph. */
+  /** An initialised graph (and, once per JVM, a warning if the CPU backend's environment is not tuned). */
   public static ComputationGraph initialised(ComputationGraphConfiguration conf) {
+    CpuBackendEnvironment.warnIfMissing();
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
     return graph;

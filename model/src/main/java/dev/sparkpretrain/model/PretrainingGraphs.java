@@ -39,8 +39,6 @@ public final class PretrainingGraphs {
 
     /** An initialised FP32 graph. */
     public static ComputationGraph build(TransformerConfig config, OptimizerConfig optimizer, long seed) {
-        ComputationGraph graph = new ComputationGraph(configuration(config, optimizer, seed, DataType.FLOAT));
-        graph.init();
-        return graph;
+        return GraphSetup.initialised(configuration(config, optimizer, seed, DataType.FLOAT));
     }
 }

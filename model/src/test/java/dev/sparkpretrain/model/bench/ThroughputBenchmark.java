@@ -53,8 +53,15 @@ public final class ThroughputBenchmark {
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 32;
         int warmupSteps = args.length > 4 ? Integer.parseInt(args[4]) : -1;
         Shape s = shape(config, batch);
-        System.out.printf(Locale.ROOT, "threads: OMP_NUM_THREADS=%s, cores=%d%n", System.getenv("OMP_NUM_THREADS"),
-                Runtime.getRuntime().availableProcessors());
+        String master = System.getProperty("bench.masterThreads");
+        if (master != null) {
+            Nd4j.getEnvironment().setMaxMasterThreads(Integer.parseInt(master));
+        }
+        System.out.printf(Locale.ROOT, "libnd4j: maxThreads=%d maxMasterThreads=%d%n", Nd4j.getEnvironment().maxThreads(),
+                Nd4j.getEnvironment().maxMasterThreads());
+        System.out.printf(Locale.ROOT, "threads: OMP_NUM_THREADS=%s, cores=%d; OMP_WAIT_POLICY=%s, OPENBLAS_CORETYPE=%s%n",
+                System.getenv("OMP_NUM_THREADS"), Runtime.getRuntime().availableProcessors(),
+                System.getenv("OMP_WAIT_POLICY"), System.getenv("OPENBLAS_CORETYPE"));
         System.out.printf(Locale.ROOT, "ND4J FP32 matmul: 1024^2 %s, 2048^2 %s%n", matmulRate(1024),
                 matmulRate(2048));
         Random rng = new Random(42);
