@@ -2,6 +2,7 @@ package dev.sparkpretrain.model.layers;
 
 import dev.sparkpretrain.model.ops.Dense;
 import dev.sparkpretrain.model.ops.Layout;
+import dev.sparkpretrain.model.ops.Softmax;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.workspace.ArrayType;
@@ -9,7 +10,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
@@ -106,8 +106,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
                 z.assign(rows).addiRowVector(param("bias"));
                 rows = z;
             }
-            Nd4j.exec(new SoftMax(rows, z, -1));
-            return z;
+            return Softmax.rows(rows, z);
         }
 
         @Override
