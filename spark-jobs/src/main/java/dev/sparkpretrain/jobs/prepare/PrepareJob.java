@@ -147,18 +147,25 @@ public final class PrepareJob {
     sc.setJobGroup("prepare", "prepare: split sentences and tokenize", false);
     Broadcast<Tokenizer> tok = sc.broadcast(tokenizer);
     boolean sentences = objective instanceof BertObjectiveConfig;
+    // One document at a time into the cache (not a whole partition's list first).
     JavaRDD<Tuple2<TokenizedDocument, Rejection>> tokenized = unique.values().mapPartitions(it -> {
       SentenceSplitter splitter = sentences ? new SentenceSplitter() : null;
       Tokenizer t = tok.value();
-      List<Tuple2<TokenizedDocument, Rejection>> out = new ArrayList<>();
-      while (it.hasNext()) {
-        CleanedDocument d = it.next();
-        TokenizedDocument td = tokenize(d.key(), d.text(), splitter, t);
-        out.add(td.tokenCount() == 0
-            ? new Tuple2<>(null, Rejection.of(d.source(), d.position(), "no_tokens", d.text()))
-            : new Tuple2<>(td, null));
-      }
-      return out.iterator();
+      return new java.util.Iterator<Tuple2<TokenizedDocument, Rejection>>() {
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public Tuple2<TokenizedDocument, Rejection> next() {
+          CleanedDocument d = it.next();
+          TokenizedDocument td = tokenize(d.key(), d.text(), splitter, t);
+          return td.tokenCount() == 0
+              ? new Tuple2<>(null, Rejection.of(d.source(), d.position(), "no_tokens", d.text()))
+              : new Tuple2<>(td, null);
+        }
+      };
     }).persist(StorageLevel.MEMORY_AND_DISK_SER());
     JavaRDD<TokenizedDocument> documents = tokenized.filter(t -> t._1() != null).map(Tuple2::_1);
 
