@@ -7,7 +7,14 @@ public final class LocalSpark {
   private LocalSpark() {}
 
   public static SparkSession session(String appName, int shufflePartitions) {
-    return SparkSession.builder().master("local[2]").appName(appName)
+    return session(appName, shufflePartitions, java.util.Map.of());
+  }
+
+  /** With a command's own session defaults (e.g. {@code PrepareJob.SESSION_DEFAULTS}), as the CLI sets them. */
+  public static SparkSession session(String appName, int shufflePartitions, java.util.Map<String, String> defaults) {
+    SparkSession.Builder builder = SparkSession.builder();
+    defaults.forEach(builder::config);
+    return builder.master("local[2]").appName(appName)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions))
         .config("spark.driver.host", "127.0.0.1")

@@ -8,7 +8,13 @@ final class Sessions {
   private Sessions() {}
 
   static SparkSession open(String appName, int localThreads) {
+    return open(appName, localThreads, java.util.Map.of());
+  }
+
+  /** A session with a command's own defaults, which settings given to Spark (spark-submit, -D) override. */
+  static SparkSession open(String appName, int localThreads, java.util.Map<String, String> defaults) {
     SparkConf conf = new SparkConf(true).setAppName("spark-pretrain " + appName);
+    defaults.forEach(conf::setIfMissing);
     if (!conf.contains("spark.master")) {
       conf.setMaster(localThreads > 0 ? "local[" + localThreads + "]" : "local[*]");
       conf.setIfMissing("spark.ui.showConsoleProgress", "false");

@@ -52,14 +52,27 @@ public final class BertShards {
 
   public static Row toRow(BertExample e, Masking masking) {
     if (masking == Masking.DYNAMIC) {
-      int[] starts = new int[e.wordStarts().length];
-      for (int i = 0; i < starts.length; i++) {
-        starts[i] = e.wordStarts()[i] ? 1 : 0;
-      }
-      return RowFactory.create(e.exampleId(), e.inputIds(), e.segmentIds(), e.nextSentenceLabel(), starts);
+      return RowFactory.create(e.exampleId(), e.inputIds(), e.segmentIds(), e.nextSentenceLabel(), starts(e));
     }
     return RowFactory.create(e.exampleId(), e.inputIds(), e.segmentIds(), e.maskedLmPositions(), e.maskedLmIds(),
         e.nextSentenceLabel());
+  }
+
+  /** {@link #toRow} with one more column after the schema's: the split a prepare job writes the row to. */
+  static Row toRow(BertExample e, Masking masking, String split) {
+    if (masking == Masking.DYNAMIC) {
+      return RowFactory.create(e.exampleId(), e.inputIds(), e.segmentIds(), e.nextSentenceLabel(), starts(e), split);
+    }
+    return RowFactory.create(e.exampleId(), e.inputIds(), e.segmentIds(), e.maskedLmPositions(), e.maskedLmIds(),
+        e.nextSentenceLabel(), split);
+  }
+
+  private static int[] starts(BertExample e) {
+    int[] starts = new int[e.wordStarts().length];
+    for (int i = 0; i < starts.length; i++) {
+      starts[i] = e.wordStarts()[i] ? 1 : 0;
+    }
+    return starts;
   }
 
   /** A row of either schema; the columns a schema lacks come back as empty arrays. */

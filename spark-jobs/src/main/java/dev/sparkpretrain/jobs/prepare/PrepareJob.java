@@ -47,7 +47,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
@@ -71,6 +70,15 @@ public final class PrepareJob {
    * pool's size stays bounded by documents × this however long the documents are.
    */
   private static final int POOL_SEQUENCES = 8;
+
+  /**
+   * Spark settings for a session that runs this job, unless set otherwise. Kryo's reference tracking off: prepare
+   * serializes trees of records, never a graph with shared or cyclic references, and with tracking on, Kryo clears
+   * its reference table after every record; once one large object graph (a task's collected pool sample, a
+   * broadcast) has grown the table of a pooled Kryo instance, every later record pays for clearing all of it, which
+   * was about a tenth of the task threads' time in a profile of the 113 MB benchmark (docs/BENCHMARKS.md).
+   */
+  public static final Map<String, String> SESSION_DEFAULTS = Map.of("spark.kryo.referenceTracking", "false");
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PrepareJob.class);
 
@@ -139,18 +147,25 @@ public final class PrepareJob {
     sc.setJobGroup("prepare", "prepare: split sentences and tokenize", false);
     Broadcast<Tokenizer> tok = sc.broadcast(tokenizer);
     boolean sentences = objective instanceof BertObjectiveConfig;
+    // One document at a time into the cache (not a whole partition's list first).
     JavaRDD<Tuple2<TokenizedDocument, Rejection>> tokenized = unique.values().mapPartitions(it -> {
       SentenceSplitter splitter = sentences ? new SentenceSplitter() : null;
       Tokenizer t = tok.value();
-      List<Tuple2<TokenizedDocument, Rejection>> out = new ArrayList<>();
-      while (it.hasNext()) {
-        CleanedDocument d = it.next();
-        TokenizedDocument td = tokenize(d.key(), d.text(), splitter, t);
-        out.add(td.tokenCount() == 0
-            ? new Tuple2<>(null, Rejection.of(d.source(), d.position(), "no_tokens", d.text()))
-            : new Tuple2<>(td, null));
-      }
-      return out.iterator();
+      return new java.util.Iterator<Tuple2<TokenizedDocument, Rejection>>() {
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public Tuple2<TokenizedDocument, Rejection> next() {
+          CleanedDocument d = it.next();
+          TokenizedDocument td = tokenize(d.key(), d.text(), splitter, t);
+          return td.tokenCount() == 0
+              ? new Tuple2<>(null, Rejection.of(d.source(), d.position(), "no_tokens", d.text()))
+              : new Tuple2<>(td, null);
+        }
+      };
     }).persist(StorageLevel.MEMORY_AND_DISK_SER());
     JavaRDD<TokenizedDocument> documents = tokenized.filter(t -> t._1() != null).map(Tuple2::_1);
 
@@ -165,7 +180,6 @@ public final class PrepareJob {
     long uniqueCount = tokCounts.documents + tokCounts.rejections.values().stream().mapToLong(Long::longValue).sum();
     long duplicates = read.clean - uniqueCount;
     long invalidUtf8 = read.invalidUtf8;
-    long totalTokens = tokCounts.tokens;
     LOG.info("prepare: {} documents read, {} used, {} rejected, {} duplicates ({} near) ({} s)", read.documents, used,
         rejected, duplicates, nearDuplicates,
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
@@ -174,15 +188,9 @@ public final class PrepareJob {
           + " (rejections: " + rejectionsByReason + "); BERT needs at least 2 for next-sentence pairs");
     }
 
-    // 4. Examples per split; the split is decided by document hash.
+    // 4. Examples of both splits (decided by document hash), made and written in one pass.
     sc.setJobGroup("prepare", "prepare: create " + objectiveName(objective) + " examples and write shards", false);
     double validationFraction = data.validationFraction();
-    int copies = objective instanceof BertObjectiveConfig b ? b.dupeFactor() : 1;
-    // ~4 bytes per id, a few id columns, compressed about 2x: a rough size for choosing the shard count.
-    long estimatedBytes = Math.max(1, totalTokens * (long) copies * 4);
-    long target = data.targetShardMb() * 1024L * 1024L;
-    int trainShards = (int) Math.max(1, Math.min(10_000, (estimatedBytes + target - 1) / target));
-    int validationShards = Math.max(1, (int) Math.ceil(trainShards * validationFraction));
     Broadcast<RandomNextPool> pool = null;
     if (objective instanceof BertObjectiveConfig bert && bert.pairTask() == PairTask.NSP) {
       // Random "next sentence" segments come from a hash-chosen sample of the whole corpus (both splits draw
@@ -194,27 +202,41 @@ public final class PrepareJob {
           .filter(d -> ContentHash.unit(poolSeed, d.key()) < poolFraction)
           .map(d -> RandomNextPool.excerpt(d, poolTokens)).collect()));
     }
-    for (String split : List.of("train", "validation")) {
-      boolean wantValidation = split.equals("validation");
-      JavaRDD<TokenizedDocument> splitDocs = documents
-          .filter(d -> (ContentHash.unit(seed, d.key()) < validationFraction) == wantValidation);
-      long salt = ContentHash.mix(seed, split.hashCode());
-      Dataset<Row> examples;
-      if (objective instanceof BertObjectiveConfig bert) {
-        examples = spark.createDataFrame(bertRows(splitDocs, pool, bert, special.bert(), seed),
-            BertShards.schema(bert.masking()));
-      } else if (objective instanceof GptObjectiveConfig gpt) {
-        JavaRDD<Row> rows = PackedWindows.of(splitDocs, gpt.maxSeqLength() + 1, special.endOfText())
-            .map(w -> RowFactory.create(ContentHash.mix(salt, w._1()), w._2()));
-        examples = spark.createDataFrame(rows, PackedShards.GPT_SCHEMA);
-      } else {
-        examples = spark.createDataFrame(t5Rows(splitDocs, (T5ObjectiveConfig) objective, tokenizer.vocabSize(),
-            special.eos(), salt), PackedShards.T5_SCHEMA);
+    WrittenCounts rowCounts = WrittenCounts.of(spark.sparkContext(), objective);
+    JavaRDD<Row> rows;
+    org.apache.spark.sql.types.StructType schema;
+    if (objective instanceof BertObjectiveConfig bert) {
+      rows = bertRows(documents, pool, bert, special.bert(), seed, validationFraction, rowCounts);
+      schema = BertShards.schema(bert.masking());
+    } else {
+      JavaRDD<Row> both = null;
+      for (boolean validation : new boolean[] {false, true}) {
+        JavaRDD<TokenizedDocument> splitDocs = documents
+            .filter(d -> (ContentHash.unit(seed, d.key()) < validationFraction) == validation);
+        long salt = ContentHash.mix(seed, (validation ? "validation" : "train").hashCode());
+        JavaRDD<Row> splitRows;
+        if (objective instanceof GptObjectiveConfig gpt) {
+          int window = gpt.maxSeqLength() + 1;
+          splitRows = PackedWindows.of(splitDocs, window, special.endOfText()).map(w -> {
+            rowCounts.add(validation, w._2().length, w._2().length < window ? 1 : 0);
+            return RowFactory.create(ContentHash.mix(salt, w._1()), w._2(), split(validation));
+          });
+        } else {
+          splitRows = t5Rows(splitDocs, (T5ObjectiveConfig) objective, tokenizer.vocabSize(), special.eos(), salt,
+              validation, rowCounts);
+        }
+        both = both == null ? splitRows : both.union(splitRows);
       }
-      writeSplit(examples, wantValidation ? validationShards : trainShards, new Path(staging, split).toString());
-      LOG.info("prepare: wrote {} ({} s)", split,
-          String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+      rows = both;
+      schema = objective instanceof GptObjectiveConfig ? PackedShards.GPT_SCHEMA : PackedShards.T5_SCHEMA;
     }
+    long target = data.targetShardMb() * 1024L * 1024L;
+    // ~4 bytes per id once compressed, a sequence's worth of ids per row: a rough row size for the file bound.
+    long rowsPerFile = Math.max(1, target / (4L * objective.maxSeqLength()));
+    writeSplits(spark.createDataFrame(rows, schema.add(SPLIT, DataTypes.StringType, false)), rowsPerFile, fs,
+        staging, schema);
+    LOG.info("prepare: wrote train and validation ({} s)",
+        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
 
     // 6. Rejected records, with where and why.
     JavaRDD<Row> rejectedRows = cleaned.filter(d -> d.rejection() != null).map(d -> rejectionRow(d.rejection()))
@@ -222,12 +244,11 @@ public final class PrepareJob {
     spark.createDataFrame(rejectedRows, REJECTION_SCHEMA).coalesce(1).write().mode(SaveMode.ErrorIfExists)
         .json(new Path(staging, REJECTED).toString());
 
-    // 7. Manifest from what was actually written (one aggregation per split), then the atomic rename.
-    Map<String, SplitCounts> written = new TreeMap<>();
-    for (String split : List.of("train", "validation")) {
-      written.put(split, splitCounts(spark.read().parquet(new Path(staging, split).toString()), objective));
-    }
-    ObjectNode manifest = manifest(fs, staging, config, tokenizer, tokenizerFingerprint, written);
+    // 7. Manifest: counts of the rows as they were written, rows per file from the Parquet footers.
+    Map<String, ObjectNode> written = new TreeMap<>();
+    written.put("train", rowCounts.counts(false));
+    written.put("validation", rowCounts.counts(true));
+    ObjectNode manifest = manifest(fs, staging, config, tokenizer, tokenizerFingerprint);
     if (objective instanceof BertObjectiveConfig bert) {
       BertShards.describeMasking(manifest, bert, special.bert());
     }
@@ -240,7 +261,7 @@ public final class PrepareJob {
     counts.put("documents_invalid_utf8", invalidUtf8);
     ObjectNode byReason = counts.putObject("rejected_by_reason");
     rejectionsByReason.forEach(byReason::put);
-    written.forEach((split, c) -> counts.set(split, c.counts()));
+    written.forEach(counts::set);
     // The tokenizer travels with its shards (inspect, eval and export read it from here).
     try (OutputStream o = fs.create(new Path(staging, TOKENIZER), false)) {
       o.write(tokenizer.toJson().getBytes(StandardCharsets.UTF_8));
@@ -346,84 +367,113 @@ public final class PrepareJob {
   }
 
   /**
-   * BERT examples, {@code dupe_factor} differently masked copies per document, each copy its own RNG stream.
-   * {@code pool} is null with sentence-order prediction, which never draws from other documents.
+   * BERT examples of both splits, {@code dupe_factor} differently masked copies per document, each copy its own RNG
+   * stream; each row ends with its split's name. {@code pool} is null with sentence-order prediction, which never
+   * draws from other documents.
    */
   static JavaRDD<Row> bertRows(JavaRDD<TokenizedDocument> docs, Broadcast<RandomNextPool> pool,
-      BertObjectiveConfig bert, BertVocab vocab, long seed) {
+      BertObjectiveConfig bert, BertVocab vocab, long seed, double validationFraction, WrittenCounts counts) {
     int dupeFactor = bert.dupeFactor();
     BertObjectiveConfig.Masking masking = bert.masking();
+    boolean masked = masking == BertObjectiveConfig.Masking.STATIC;
     return docs.flatMap(d -> {
+      boolean validation = ContentHash.unit(seed, d.key()) < validationFraction;
       List<Row> out = new ArrayList<>();
       for (int dupe = 0; dupe < dupeFactor; dupe++) {
         SplittableRandom rng = new SplittableRandom(ContentHash.mix(seed, ContentHash.mix(d.key(), dupe)));
         for (BertExample e : BertExamples.create(d, dupe, pool == null ? null : pool.value(), bert, vocab, rng)) {
-          out.add(BertShards.toRow(e, masking));
+          if (masked) {
+            counts.add(validation, e.inputIds().length, e.maskedLmPositions().length, e.nextSentenceLabel());
+          } else {
+            counts.add(validation, e.inputIds().length, e.nextSentenceLabel());
+          }
+          out.add(BertShards.toRow(e, masking, split(validation)));
         }
       }
       return out.iterator();
     });
   }
 
-  /** T5: seqio concatenates documents without a separator, cuts chunks of tokens_length, corrupts each. */
+  /**
+   * T5: seqio concatenates documents without a separator, cuts chunks of tokens_length, corrupts each. Each row
+   * ends with its split's name.
+   */
   static JavaRDD<Row> t5Rows(JavaRDD<TokenizedDocument> docs, T5ObjectiveConfig t5, int vocabSize, int eos,
-      long salt) {
+      long salt, boolean validation, WrittenCounts counts) {
     SpanCorruption.Lengths lengths = SpanCorruption.lengths(t5.maxSeqLength(), t5.noiseDensity(),
         t5.meanNoiseSpanLength());
     double density = t5.noiseDensity();
     double spanLength = t5.meanNoiseSpanLength();
+    String split = split(validation);
     return PackedWindows.of(docs, lengths.tokensLength(), -1).map(w -> {
       long id = ContentHash.mix(salt, w._1());
       SpanCorruption.Example e = SpanCorruption.corrupt(w._2(), density, spanLength, vocabSize, eos,
           new SplittableRandom(id));
-      return RowFactory.create(id, e.inputs(), e.targets());
+      counts.add(validation, e.inputs().length, e.targets().length);
+      return RowFactory.create(id, e.inputs(), e.targets(), split);
     });
+  }
+
+  static String split(boolean validation) {
+    return validation ? "validation" : "train";
   }
 
   static String objectiveName(ObjectiveConfig o) {
     return o instanceof BertObjectiveConfig ? "bert" : o instanceof GptObjectiveConfig ? "gpt" : "t5";
   }
 
-  /** A written split's counts (examples, tokens, the objective's own) and its rows per shard file. */
-  record SplitCounts(ObjectNode counts, Map<String, Long> rowsPerFile) {}
+  /**
+   * Per split, the manifest's counts of the rows written: examples, tokens and the objective's own. Updated where
+   * each row is made, inside the write's result stage (no shuffle between the rows and the files), where Spark
+   * applies a task's accumulator updates once per partition: a retried or speculative task does not count twice,
+   * and a failed one not at all.
+   */
+  static final class WrittenCounts implements java.io.Serializable {
+    private final List<String> names;
+    private final org.apache.spark.util.LongAccumulator[][] sums; // [train, validation][name]
 
-  /** One aggregation grouped by shard file: the per-file rows for the manifest, summed for the split's counts. */
-  static SplitCounts splitCounts(Dataset<Row> written, ObjectiveConfig objective) {
-    List<String> names = new ArrayList<>(List.of("examples", "tokens"));
-    List<org.apache.spark.sql.Column> aggs = new ArrayList<>();
-    if (objective instanceof T5ObjectiveConfig) {
-      aggs.add(functions.sum(functions.size(functions.col("inputs"))));
-      names.add("target_tokens");
-      aggs.add(functions.sum(functions.size(functions.col("targets"))));
-    } else {
-      aggs.add(functions.sum(functions.size(functions.col("input_ids"))));
-    }
-    if (objective instanceof BertObjectiveConfig bert) {
-      if (bert.masking() == BertObjectiveConfig.Masking.STATIC) {
-        names.add("masked_tokens"); // dynamic shards hold no masks: the trainer draws them
-        aggs.add(functions.sum(functions.size(functions.col("masked_lm_positions"))));
-      }
-      names.add(pairLabelCount(bert));
-      aggs.add(functions.sum(functions.col("next_sentence_label")));
-    } else if (objective instanceof GptObjectiveConfig g) {
-      names.add("short_windows");
-      aggs.add(functions.sum(functions.when(functions.size(functions.col("input_ids")).lt(g.maxSeqLength() + 1), 1)
-          .otherwise(0)));
-    }
-    long[] totals = new long[names.size()];
-    Map<String, Long> rowsPerFile = new TreeMap<>();
-    for (Row r : written.groupBy(functions.input_file_name()).agg(functions.count(functions.lit(1)),
-        aggs.toArray(new org.apache.spark.sql.Column[0])).collectAsList()) {
-      rowsPerFile.put(new Path(r.getString(0)).getName(), r.getLong(1));
-      for (int i = 0; i < totals.length; i++) {
-        totals[i] += r.isNullAt(i + 1) ? 0 : ((Number) r.get(i + 1)).longValue();
+    private WrittenCounts(org.apache.spark.SparkContext sc, List<String> names) {
+      this.names = List.copyOf(names);
+      sums = new org.apache.spark.util.LongAccumulator[2][names.size()];
+      for (int s = 0; s < 2; s++) {
+        for (int i = 0; i < names.size(); i++) {
+          sums[s][i] = sc.longAccumulator("prepare " + split(s == 1) + " " + names.get(i));
+        }
       }
     }
-    ObjectNode s = new ObjectMapper().createObjectNode();
-    for (int i = 0; i < totals.length; i++) {
-      s.put(names.get(i), totals[i]);
+
+    /** examples, tokens (T5: input tokens), then T5 target_tokens | BERT [masked_tokens,] label 1s | GPT short_windows. */
+    static WrittenCounts of(org.apache.spark.SparkContext sc, ObjectiveConfig objective) {
+      List<String> names = new ArrayList<>(List.of("examples", "tokens"));
+      if (objective instanceof T5ObjectiveConfig) {
+        names.add("target_tokens");
+      } else if (objective instanceof BertObjectiveConfig bert) {
+        if (bert.masking() == BertObjectiveConfig.Masking.STATIC) {
+          names.add("masked_tokens"); // dynamic shards hold no masks: the trainer draws them
+        }
+        names.add(pairLabelCount(bert));
+      } else {
+        names.add("short_windows");
+      }
+      return new WrittenCounts(sc, names);
     }
-    return new SplitCounts(s, rowsPerFile);
+
+    /** One row: its values for every name after {@code examples}. */
+    void add(boolean validation, long... values) {
+      org.apache.spark.util.LongAccumulator[] s = sums[validation ? 1 : 0];
+      s[0].add(1);
+      for (int i = 0; i < values.length; i++) {
+        s[i + 1].add(values[i]);
+      }
+    }
+
+    ObjectNode counts(boolean validation) {
+      ObjectNode node = new ObjectMapper().createObjectNode();
+      for (int i = 0; i < names.size(); i++) {
+        node.put(names.get(i), sums[validation ? 1 : 0][i].sum());
+      }
+      return node;
+    }
   }
 
   /** What a BERT split's label-1 count means: random next sentences (NSP) or swapped pairs (SOP). */
@@ -431,23 +481,48 @@ public final class PrepareJob {
     return bert.pairTask() == PairTask.SOP ? "swapped" : "random_next";
   }
 
+  /** The column that routes a row to its split's folder; not stored in the shards. */
+  private static final String SPLIT = "split";
+
   /**
-   * Writes the examples as {@code shards} files, each sorted by example id. The id arrays are written as Parquet's
-   * two-level lists ({@code repeated int32 array} inside the LIST group, Spark's "legacy" layout for arrays without
-   * nulls): one value per id, where the three-level layout opens and closes a group around every single id, which
-   * made Parquet encoding the costliest step of the job. Spark, parquet-mr and Arrow read both layouts alike.
+   * Writes both splits in one job, without a shuffle: each task writes its rows of each split to
+   * {@code staging/train} and {@code staging/validation}, sorted by example id, at most {@code rowsPerFile} rows per
+   * file. Files therefore follow the partitioning of the documents (so do their sizes, bounded by the target); the
+   * set of rows does not. An empty split gets one file with the schema and no rows.
+   *
+   * <p>The id arrays are written as Parquet's two-level lists ({@code repeated int32 array} inside the LIST group,
+   * Spark's "legacy" layout for arrays without nulls): one value per id, where the three-level layout opens and closes
+   * a group around every single id, which made Parquet encoding the costliest step of the job. Spark, parquet-mr and
+   * Arrow read both layouts alike.
    */
-  private static void writeSplit(Dataset<Row> examples, int shards, String path) {
-    var conf = examples.sparkSession().conf();
+  private static void writeSplits(Dataset<Row> examples, long rowsPerFile, FileSystem fs, Path staging,
+      org.apache.spark.sql.types.StructType schema) throws IOException {
+    SparkSession spark = examples.sparkSession();
+    var conf = spark.conf();
     String legacy = "spark.sql.parquet.writeLegacyFormat";
     String before = conf.get(legacy, "false");
     conf.set(legacy, "true");
+    Path all = new Path(staging, "_examples");
     try {
-      examples.repartition(shards, functions.col("example_id"))
-          .sortWithinPartitions("example_id")
+      examples.sortWithinPartitions(SPLIT, "example_id")
           .write()
+          .partitionBy(SPLIT)
+          .option("maxRecordsPerFile", rowsPerFile)
           .mode(SaveMode.ErrorIfExists)
-          .parquet(path);
+          .parquet(all.toString());
+      for (String split : List.of("train", "validation")) {
+        Path dir = new Path(all, SPLIT + "=" + split);
+        Path to = new Path(staging, split);
+        if (fs.exists(dir)) {
+          if (!fs.rename(dir, to)) {
+            throw new IOException("could not rename " + dir + " to " + to);
+          }
+        } else {
+          spark.createDataFrame(List.of(), schema).coalesce(1).write().mode(SaveMode.ErrorIfExists)
+              .parquet(to.toString());
+        }
+      }
+      fs.delete(all, true);
     } finally {
       conf.set(legacy, before);
     }
@@ -463,7 +538,7 @@ public final class PrepareJob {
   }
 
   private static ObjectNode manifest(FileSystem fs, Path staging, PretrainConfig config, Tokenizer tokenizer,
-      String fingerprint, Map<String, SplitCounts> written) throws IOException {
+      String fingerprint) throws IOException {
     ObjectMapper json = new ObjectMapper();
     ObjectNode m = json.createObjectNode();
     m.put("format", "spark-pretrain-shards/1");
@@ -480,16 +555,23 @@ public final class PrepareJob {
     m.set("config", json.readTree(config.toJson()));
     ArrayNode shards = m.putArray("shards");
     for (String split : List.of("train", "validation")) {
-      Map<String, Long> rows = written.get(split).rowsPerFile();
       for (FileStatus f : fs.listStatus(new Path(staging, split), p -> p.getName().endsWith(".parquet"))) {
         ObjectNode s = shards.addObject();
         s.put("split", split);
         s.put("path", split + "/" + f.getPath().getName());
         s.put("bytes", f.getLen());
-        s.put("rows", rows.getOrDefault(f.getPath().getName(), 0L));
+        s.put("rows", rows(fs, f.getPath()));
       }
     }
     return m;
+  }
+
+  /** A Parquet file's row count, from its footer. */
+  private static long rows(FileSystem fs, Path file) throws IOException {
+    try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
+        org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(file, fs.getConf()))) {
+      return r.getRecordCount();
+    }
   }
 
   static void writeJson(FileSystem fs, Path path, ObjectNode node) throws IOException {

@@ -44,7 +44,7 @@ class LongDocumentTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    spark = LocalSpark.session("LongDocumentTest", 3);
+    spark = LocalSpark.session("LongDocumentTest", 3, PrepareJob.SESSION_DEFAULTS);
     try (InputStream in = LongDocumentTest.class.getResourceAsStream("/dev/sparkpretrain/demo/moby-dick.txt")) {
       novel = new String(in.readAllBytes(), StandardCharsets.US_ASCII).replaceAll("[^\\x20-\\x7E]+", " ");
     }

@@ -46,7 +46,7 @@ class NearDuplicatesTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    spark = LocalSpark.session("NearDuplicatesTest", 3);
+    spark = LocalSpark.session("NearDuplicatesTest", 3, PrepareJob.SESSION_DEFAULTS);
     String text;
     try (InputStream in = NearDuplicatesTest.class.getResourceAsStream("/dev/sparkpretrain/demo/moby-dick.txt")) {
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -42,7 +42,7 @@ class PrepareGoldenRowsTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    spark = LocalSpark.session("PrepareGoldenRowsTest", 3);
+    spark = LocalSpark.session("PrepareGoldenRowsTest", 3, PrepareJob.SESSION_DEFAULTS);
     // ~300 KB of the bundled novel, one paragraph per line, with a duplicate, control characters, a blank line
     // and a line too short to keep.
     String text;

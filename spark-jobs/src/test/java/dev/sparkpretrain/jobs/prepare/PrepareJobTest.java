@@ -34,7 +34,7 @@ class PrepareJobTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    spark = LocalSpark.session("PrepareJobTest", 3);
+    spark = LocalSpark.session("PrepareJobTest", 3, PrepareJob.SESSION_DEFAULTS);
     // The first ~250 KB of the bundled novel, one paragraph per line, plus bad records.
     String text;
     try (InputStream in = PrepareJobTest.class.getResourceAsStream("/dev/sparkpretrain/demo/moby-dick.txt")) {
