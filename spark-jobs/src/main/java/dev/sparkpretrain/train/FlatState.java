@@ -4,7 +4,11 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoSerializable;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -21,10 +25,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * direction (bert-mini: 4.2 M parameters + 8.4 M moments, 50 MB).
  *
  * <p>Every copy is a bulk copy: between ND4J's buffers and the heap array through {@code DataBuffer.asNioFloat()}
- * (a memcpy), and through Kryo in 256 KB chunks of little-endian bytes. {@code DataBuffer.asFloat()} and Kryo's own
- * {@code float[]} serializer go element by element; with {@code createFromArray(..).reshape(..)} and
- * {@code assign} they made up most of the ~0.6–0.8 s a bert-mini round spent besides computing
- * (docs/BENCHMARKS.md, "Trainer: synchronisation after the flat-state change").
+ * (a memcpy), and through Kryo or Java serialization in 256 KB chunks of little-endian bytes. Before, the trainer
+ * used {@code DataBuffer.asFloat()} (element by element), {@code createFromArray(..).reshape(..)} + {@code assign}
+ * in every worker and an ND4J {@code divi} + {@code assign} on the driver: about half of the non-compute time of a
+ * bert-mini round (docs/BENCHMARKS.md, "Trainer: synchronisation after the flat-state change").
  *
  * <pre>{@code
  * FlatState s = FlatState.of(graph);   // parameters ‖ updater state
@@ -33,7 +37,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class FlatState implements Serializable, KryoSerializable {
   private static final long serialVersionUID = 1L;
-  /** Floats per chunk when Kryo writes or reads the values (256 KB of bytes). */
+  /** Floats per chunk when the values are serialized (256 KB of bytes). */
   private static final int CHUNK = 1 << 16;
 
   private int paramCount;
@@ -162,25 +166,63 @@ final class FlatState implements Serializable, KryoSerializable {
   public void write(Kryo kryo, Output output) {
     output.writeInt(paramCount, true);
     output.writeInt(values.length, true);
-    ByteBuffer chunk = ByteBuffer.allocate(4 * Math.min(CHUNK, values.length)).order(ByteOrder.LITTLE_ENDIAN);
-    FloatBuffer floats = chunk.asFloatBuffer();
-    for (int from = 0; from < values.length; from += CHUNK) {
-      int n = Math.min(CHUNK, values.length - from);
-      floats.clear();
-      floats.put(values, from, n);
-      output.writeBytes(chunk.array(), 0, 4 * n);
-    }
+    writeValues(output::writeBytes);
   }
 
   @Override
   public void read(Kryo kryo, Input input) {
     paramCount = input.readInt(true);
     values = new float[input.readInt(true)];
+    try {
+      readValues(input::readBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // Kryo's Input throws KryoException, never IOException
+    }
+  }
+
+  /** Java serialization (Spark's JavaSerializer): the same chunks, not ObjectOutputStream's float by float. */
+  private void writeObject(ObjectOutputStream out) throws IOException {
+    out.writeInt(paramCount);
+    out.writeInt(values.length);
+    writeValues(out::write);
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException {
+    paramCount = in.readInt();
+    values = new float[in.readInt()];
+    readValues(in::readFully);
+  }
+
+  private interface ByteSink {
+    void write(byte[] bytes, int offset, int length) throws IOException;
+  }
+
+  private interface ByteSource {
+    void readFully(byte[] bytes, int offset, int length) throws IOException;
+  }
+
+  /** The values as little-endian bytes, {@link #CHUNK} floats at a time. */
+  private void writeValues(ByteSink sink) {
+    ByteBuffer chunk = ByteBuffer.allocate(4 * Math.min(CHUNK, values.length)).order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer floats = chunk.asFloatBuffer();
+    try {
+      for (int from = 0; from < values.length; from += CHUNK) {
+        int n = Math.min(CHUNK, values.length - from);
+        floats.clear();
+        floats.put(values, from, n);
+        sink.write(chunk.array(), 0, 4 * n);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void readValues(ByteSource source) throws IOException {
     ByteBuffer chunk = ByteBuffer.allocate(4 * Math.min(CHUNK, values.length)).order(ByteOrder.LITTLE_ENDIAN);
     FloatBuffer floats = chunk.asFloatBuffer();
     for (int from = 0; from < values.length; from += CHUNK) {
       int n = Math.min(CHUNK, values.length - from);
-      input.readBytes(chunk.array(), 0, 4 * n);
+      source.readFully(chunk.array(), 0, 4 * n);
       floats.clear();
       floats.get(values, from, n);
     }

@@ -29,14 +29,22 @@ import scala.Tuple2;
  *
  * <p>Each round broadcasts the parameters and optimizer state; every worker (one Spark task per data partition)
  * runs {@code averaging_frequency} optimizer steps on its own examples, each step accumulating gradients over
- * {@code gradient_accumulation} micro-batches; the workers' parameters and optimizer states are summed by a tree
- * reduce and averaged on the driver. Workers keep their model instance across rounds ({@link ExecutorModels}).
+ * {@code gradient_accumulation} micro-batches; the workers' parameters and optimizer states are summed (by a tree
+ * reduce from {@link #TREE_REDUCE_FROM} workers on) and averaged on the driver. Workers keep their model instance across rounds ({@link ExecutorModels}).
  *
  * <p>Examples are assigned to workers by a hash of their id and sorted, so the assignment does not depend on how
  * the shards were read. A worker reads its examples in a permutation seeded by (seed, epoch); its position
  * after s steps is s · accumulation · micro-batch examples, which is all a resume needs.
  */
 public final class ParameterAveragingTrainer<E extends Serializable> {
+  /**
+   * Worker count from which the results are summed by a tree. Spark's {@code treeReduce} (depth 2) adds a level of
+   * partial sums on the executors only from 6 partitions on; below that it sums on the driver as {@code reduce}
+   * does, the same additions in the same (arrival) order, after cleaning and cloning more closures: ~50 ms of CPU
+   * per round on the loaded 2-core machine (docs/BENCHMARKS.md).
+   */
+  static final int TREE_REDUCE_FROM = 6;
+
   private final TrainerConfig config;
   private final long seed;
   private final TrainingObjective<E> objective;
@@ -132,7 +140,9 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
           String.format(java.util.Locale.ROOT, "train: round %d, steps %d-%d", round, step + 1, step + steps), false);
       RoundTask<E> task = new RoundTask<>(objective, conf, computeConf, bState, step, steps, config.microBatchSize(),
           config.gradientAccumulation(), config.maxGradNorm(), seed, scaler);
-      WorkerResult sum = data.mapPartitionsWithIndex(task, true).treeReduce(WorkerResult::add);
+      JavaRDD<WorkerResult> results = data.mapPartitionsWithIndex(task, true);
+      WorkerResult sum = results.getNumPartitions() < TREE_REDUCE_FROM ? results.reduce(WorkerResult::add)
+          : results.treeReduce(WorkerResult::add);
       bState.destroy();
       int n = sum.workers;
       sum.state.divide(n);

@@ -4,7 +4,7 @@ import java.io.Serializable;
 
 /**
  * What one worker sends back after a round: its parameters and optimizer state as one {@link FlatState} (summed
- * across workers by a tree reduce, in place, then divided on the driver) and per-step sums for the metrics.
+ * across workers by a (tree) reduce, in place, then divided on the driver) and per-step sums for the metrics.
  */
 final class WorkerResult implements Serializable {
   FlatState state;            // parameters ‖ optimizer state, set when the worker's round ends
@@ -39,7 +39,7 @@ final class WorkerResult implements Serializable {
     this.finite = finite;
   }
 
-  /** Element-wise sum (in place on {@code this}); used by {@code treeReduce}. */
+  /** Element-wise sum (in place on {@code this}); used by {@code reduce} and {@code treeReduce}. */
   WorkerResult add(WorkerResult o) {
     state.add(o.state);
     for (int i = 0; i < lossSum.length; i++) {
