@@ -2,7 +2,10 @@ package dev.sparkpretrain.bench;
 
 import org.apache.spark.sql.SparkSession;
 
-/** The local[2] session of this module: two workers in one JVM, no UI, loopback only, the CLI's result size. */
+/**
+ * The local[2] session of this module: two workers in one JVM, no UI, loopback only, the CLI's result size and
+ * uncompressed broadcasts (both trainers broadcast parameters every round).
+ */
 final class BenchSpark {
   private BenchSpark() {}
 
@@ -16,6 +19,7 @@ final class BenchSpark {
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.task.maxDirectResultSize", System.getProperty("spark.task.maxDirectResultSize", "128m"))
+        .config("spark.broadcast.compress", System.getProperty("spark.broadcast.compress", "false"))
         .getOrCreate();
   }
 }

@@ -20,7 +20,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import scala.Tuple2;
@@ -30,14 +29,22 @@ import scala.Tuple2;
  *
  * <p>Each round broadcasts the parameters and optimizer state; every worker (one Spark task per data partition)
  * runs {@code averaging_frequency} optimizer steps on its own examples, each step accumulating gradients over
- * {@code gradient_accumulation} micro-batches; the workers' parameters and optimizer states are summed by a tree
- * reduce and averaged on the driver. Workers keep their model instance across rounds ({@link ExecutorModels}).
+ * {@code gradient_accumulation} micro-batches; the workers' parameters and optimizer states are summed (by a tree
+ * reduce from {@link #TREE_REDUCE_FROM} workers on) and averaged on the driver. Workers keep their model instance across rounds ({@link ExecutorModels}).
  *
  * <p>Examples are assigned to workers by a hash of their id and sorted, so the assignment does not depend on how
  * the shards were read. A worker reads its examples in a permutation seeded by (seed, epoch); its position
  * after s steps is s · accumulation · micro-batch examples, which is all a resume needs.
  */
 public final class ParameterAveragingTrainer<E extends Serializable> {
+  /**
+   * Worker count from which the results are summed by a tree. Spark's {@code treeReduce} (depth 2) adds a level of
+   * partial sums on the executors only from 6 partitions on; below that it sums on the driver as {@code reduce}
+   * does, the same additions in the same (arrival) order, after cleaning and cloning more closures: ~50 ms of CPU
+   * per round on the loaded 2-core machine (docs/BENCHMARKS.md).
+   */
+  static final int TREE_REDUCE_FROM = 6;
+
   private final TrainerConfig config;
   private final long seed;
   private final TrainingObjective<E> objective;
@@ -121,25 +128,26 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     }
     int step = startStep;
     int round = 0;
+    // Parameters ‖ optimizer state that the next round starts from. Copied out of the graph once; after each round
+    // it is the averaged state just written into the graph, so the driver need not copy it out again (the graph
+    // is not changed between rounds but by this loop).
+    FlatState start = FlatState.of(graph);
     while (step < config.maxSteps()) {
       int steps = Math.min(config.averagingFrequency(), config.maxSteps() - step);
       long t0 = System.nanoTime();
-      float[] params = graph.params().data().asFloat();
-      float[] state = graph.getUpdater().getStateViewArray().data().asFloat();
-      Broadcast<float[]> bParams = sc.broadcast(params);
-      Broadcast<float[]> bState = sc.broadcast(state);
+      Broadcast<FlatState> bState = sc.broadcast(start);
       sc.setJobGroup("train-round-" + round,
           String.format(java.util.Locale.ROOT, "train: round %d, steps %d-%d", round, step + 1, step + steps), false);
-      RoundTask<E> task = new RoundTask<>(objective, conf, computeConf, bParams, bState, step, steps, config.microBatchSize(),
+      RoundTask<E> task = new RoundTask<>(objective, conf, computeConf, bState, step, steps, config.microBatchSize(),
           config.gradientAccumulation(), config.maxGradNorm(), seed, scaler);
-      WorkerResult sum = data.mapPartitionsWithIndex(task, true).treeReduce(WorkerResult::add);
-      bParams.destroy();
+      JavaRDD<WorkerResult> results = data.mapPartitionsWithIndex(task, true);
+      WorkerResult sum = results.getNumPartitions() < TREE_REDUCE_FROM ? results.reduce(WorkerResult::add)
+          : results.treeReduce(WorkerResult::add);
       bState.destroy();
       int n = sum.workers;
-      INDArray avgParams = Nd4j.createFromArray(sum.params).divi(n);
-      INDArray avgState = Nd4j.createFromArray(sum.updaterState).divi(n);
-      graph.params().assign(avgParams.reshape(graph.params().shape()));
-      graph.getUpdater().getStateViewArray().assign(avgState.reshape(graph.getUpdater().getStateViewArray().shape()));
+      sum.state.divide(n);
+      sum.state.copyInto(graph);
+      start = sum.state;
       double seconds = (System.nanoTime() - t0) / 1e9;
       long roundTokens = 0;
       for (long t : sum.tokens) {
@@ -196,8 +204,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     private final TrainingObjective<E> objective;
     private final Broadcast<String> conf;
     private final Broadcast<String> computeConf;
-    private final Broadcast<float[]> params;
-    private final Broadcast<float[]> state;
+    private final Broadcast<FlatState> state;
     private final int startStep;
     private final int steps;
     private final int microBatch;
@@ -207,13 +214,11 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     private final LossScaler scaler;
 
     RoundTask(TrainingObjective<E> objective, Broadcast<String> conf, Broadcast<String> computeConf,
-        Broadcast<float[]> params,
-        Broadcast<float[]> state, int startStep, int steps, int microBatch, int accumulation, double maxGradNorm,
+        Broadcast<FlatState> state, int startStep, int steps, int microBatch, int accumulation, double maxGradNorm,
         long seed, LossScaler scaler) {
       this.objective = objective;
       this.conf = conf;
       this.computeConf = computeConf;
-      this.params = params;
       this.state = state;
       this.startStep = startStep;
       this.steps = steps;
@@ -236,12 +241,10 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       String computeJson = computeConf == null ? null : computeConf.value();
       ComputationGraph compute = computeJson == null ? g : ExecutorModels.borrow(computeJson);
       try {
-        g.params().assign(Nd4j.createFromArray(params.value()).reshape(g.params().shape()));
+        state.value().copyInto(g);
         if (compute != g) {
           ComputeCopy.refresh(g, compute);
         }
-        INDArray view = g.getUpdater().getStateViewArray();
-        view.assign(Nd4j.createFromArray(state.value()).reshape(view.shape()));
         g.getConfiguration().setIterationCount(startStep);
         WorkerResult result = new WorkerResult(steps);
         DataCursor<E> cursor = new DataCursor<>(examples, seed, (long) startStep * accumulation * microBatch,
@@ -277,8 +280,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
           }
         }
         result.computeSeconds = (System.nanoTime() - t0) / 1e9;
-        result.params = g.params().data().asFloat();
-        result.updaterState = g.getUpdater().getStateViewArray().data().asFloat();
+        result.state = FlatState.of(g);
         result.scaler = sc;
         return Collections.singletonList(result).iterator();
       } finally {
@@ -349,14 +351,14 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
   public TrainingObjective.Evaluation evaluate(JavaSparkContext sc, JavaRDD<E> examples, ComputationGraph graph,
       int batchSize) {
     Broadcast<String> conf = sc.broadcast(graph.getConfiguration().toJson());
-    Broadcast<float[]> params = sc.broadcast(graph.params().data().asFloat());
+    Broadcast<FlatState> params = sc.broadcast(FlatState.paramsOf(graph));
     TrainingObjective<E> obj = objective;
     long maskSeed = seed;
     TrainingObjective.Evaluation total = examples.mapPartitions(it -> {
       String json = conf.value();
       ComputationGraph g = ExecutorModels.borrow(json);
       try {
-        g.params().assign(Nd4j.createFromArray(params.value()).reshape(g.params().shape()));
+        params.value().copyInto(g);
         double loss = 0;
         long batches = 0;
         Map<String, Long> counts = new HashMap<>();

@@ -3,12 +3,11 @@ package dev.sparkpretrain.train;
 import java.io.Serializable;
 
 /**
- * What one worker sends back after a round: its parameters and optimizer state (summed across workers by a tree
- * reduce, then divided on the driver) and per-step sums for the metrics.
+ * What one worker sends back after a round: its parameters and optimizer state as one {@link FlatState} (summed
+ * across workers by a (tree) reduce, in place, then divided on the driver) and per-step sums for the metrics.
  */
 final class WorkerResult implements Serializable {
-  float[] params;             // set when the worker's round ends
-  float[] updaterState;
+  FlatState state;            // parameters ‖ optimizer state, set when the worker's round ends
   final double[] lossSum;     // per step of the round
   final double[] gradNormSum; // per step
   final long[] tokens;        // per step
@@ -29,10 +28,9 @@ final class WorkerResult implements Serializable {
     this.finite = true;
   }
 
-  private WorkerResult(float[] params, float[] updaterState, double[] lossSum, double[] gradNormSum, long[] tokens,
+  private WorkerResult(FlatState state, double[] lossSum, double[] gradNormSum, long[] tokens,
       double[] lossScaleSum, int workers, boolean finite) {
-    this.params = params;
-    this.updaterState = updaterState;
+    this.state = state;
     this.lossSum = lossSum;
     this.gradNormSum = gradNormSum;
     this.tokens = tokens;
@@ -41,21 +39,16 @@ final class WorkerResult implements Serializable {
     this.finite = finite;
   }
 
-  /** Element-wise sum (in place on {@code this}); used by {@code treeReduce}. */
+  /** Element-wise sum (in place on {@code this}); used by {@code reduce} and {@code treeReduce}. */
   WorkerResult add(WorkerResult o) {
-    for (int i = 0; i < params.length; i++) {
-      params[i] += o.params[i];
-    }
-    for (int i = 0; i < updaterState.length; i++) {
-      updaterState[i] += o.updaterState[i];
-    }
+    state.add(o.state);
     for (int i = 0; i < lossSum.length; i++) {
       lossSum[i] += o.lossSum[i];
       gradNormSum[i] += o.gradNormSum[i];
       tokens[i] += o.tokens[i];
       lossScaleSum[i] += o.lossScaleSum[i];
     }
-    WorkerResult r = new WorkerResult(params, updaterState, lossSum, gradNormSum, tokens, lossScaleSum,
+    WorkerResult r = new WorkerResult(state, lossSum, gradNormSum, tokens, lossScaleSum,
         workers + o.workers, finite && o.finite);
     r.scaler = scaler == null ? o.scaler : o.scaler == null || scaler.scale() <= o.scaler.scale() ? scaler : o.scaler;
     r.computeSeconds = Math.max(computeSeconds, o.computeSeconds);

@@ -138,4 +138,18 @@ class ParameterAveragingTrainerTest {
     System.out.println("2 identical workers vs 1: max |diff| " + d);
     assertTrue(d < 1e-6, "max |diff| " + d);
   }
+
+  @Test
+  void sixIdenticalWorkersSummedByATreeEqualOneWorker() throws Exception {
+    // From TREE_REDUCE_FROM workers on the results are summed by treeReduce, which shuffles partial sums.
+    assertTrue(6 >= ParameterAveragingTrainer.TREE_REDUCE_FROM);
+    TrainerConfig one = TrainerFixtures.trainer(1, 4, 1, 2, 4);
+    TrainerConfig six = TrainerFixtures.trainer(6, 4, 1, 2, 4);
+    ComputationGraph a = fitOnSpark(one, List.of(data));
+    ComputationGraph b = fitOnSpark(six, List.of(data, data, data, data, data, data));
+    double d = maxDiff(a, b);
+    System.out.println("6 identical workers vs 1: max |diff| " + d);
+    // Six equal floats summed and divided by 6 round; the rest is exact.
+    assertTrue(d < 1e-6, "max |diff| " + d);
+  }
 }

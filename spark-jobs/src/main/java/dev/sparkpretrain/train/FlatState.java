@@ -1,0 +1,230 @@
+package dev.sparkpretrain.train;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoSerializable;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A graph's parameters and, optionally, its optimizer state as one flat {@code float[]}: the parameters (in the
+ * order of {@code graph.params()}), then the updater's state view (Adam: both moments). This is what the trainer
+ * broadcasts to the workers, what each worker returns and what the driver sums and averages in place, one array per
+ * direction (bert-mini: 4.2 M parameters + 8.4 M moments, 50 MB).
+ *
+ * <p>Every copy is a bulk copy: between ND4J's buffers and the heap array through {@code DataBuffer.asNioFloat()}
+ * (a memcpy), and through Kryo or Java serialization in 256 KB chunks of little-endian bytes. Before, the trainer
+ * used {@code DataBuffer.asFloat()} (element by element), {@code createFromArray(..).reshape(..)} + {@code assign}
+ * in every worker and an ND4J {@code divi} + {@code assign} on the driver: about half of the non-compute time of a
+ * bert-mini round (docs/BENCHMARKS.md, "Trainer: synchronisation after the flat-state change").
+ *
+ * <pre>{@code
+ * FlatState s = FlatState.of(graph);   // parameters ‖ updater state
+ * s.copyInto(otherGraph);              // same architecture: identical parameters and Adam moments
+ * }</pre>
+ */
+final class FlatState implements Serializable, KryoSerializable {
+  private static final long serialVersionUID = 1L;
+  /** Floats per chunk when the values are serialized (256 KB of bytes). */
+  private static final int CHUNK = 1 << 16;
+
+  private int paramCount;
+  private float[] values;
+
+  /** For Kryo, which fills the fields in {@link #read}. */
+  FlatState() {}
+
+  FlatState(int paramCount, float[] values) {
+    this.paramCount = paramCount;
+    this.values = values;
+  }
+
+  /** Parameters and optimizer state of {@code g}, copied out. */
+  static FlatState of(ComputationGraph g) {
+    INDArray params = g.params();
+    INDArray state = updaterState(g);
+    int p = length(params);
+    float[] values = new float[p + length(state)];
+    copy(params, values, 0);
+    if (state != null) {
+      copy(state, values, p);
+    }
+    return new FlatState(p, values);
+  }
+
+  /** Parameters of {@code g} only, copied out (what evaluation needs). */
+  static FlatState paramsOf(ComputationGraph g) {
+    INDArray params = g.params();
+    float[] values = new float[length(params)];
+    copy(params, values, 0);
+    return new FlatState(values.length, values);
+  }
+
+  /** Writes the parameters, and the optimizer state when this holds one, into {@code g}. */
+  void copyInto(ComputationGraph g) {
+    INDArray params = g.params();
+    if (length(params) != paramCount) {
+      throw new IllegalArgumentException("graph has " + params.length() + " parameters, state " + paramCount);
+    }
+    copy(values, 0, params);
+    if (values.length > paramCount) {
+      INDArray state = updaterState(g);
+      if (length(state) != values.length - paramCount) {
+        throw new IllegalArgumentException("graph's updater state has " + length(state) + " values, state "
+            + (values.length - paramCount));
+      }
+      copy(values, paramCount, state);
+    }
+  }
+
+  /** Adds {@code o} element-wise, in place. */
+  void add(FlatState o) {
+    if (o.values.length != values.length || o.paramCount != paramCount) {
+      throw new IllegalArgumentException("states of different shapes: " + values.length + " and " + o.values.length);
+    }
+    float[] a = values;
+    float[] b = o.values;
+    for (int i = 0; i < a.length; i++) {
+      a[i] += b[i];
+    }
+  }
+
+  /** Divides every value by {@code n}, in place (IEEE float division, as ND4J's {@code divi(n)}). */
+  void divide(int n) {
+    float d = n;
+    float[] a = values;
+    for (int i = 0; i < a.length; i++) {
+      a[i] /= d;
+    }
+  }
+
+  int size() {
+    return values.length;
+  }
+
+  /** The values themselves, not a copy. */
+  float[] values() {
+    return values;
+  }
+
+  int paramCount() {
+    return paramCount;
+  }
+
+  private static INDArray updaterState(ComputationGraph g) {
+    return g.getUpdater() == null ? null : g.getUpdater().getStateViewArray();
+  }
+
+  private static int length(INDArray a) {
+    return a == null ? 0 : Math.toIntExact(a.length());
+  }
+
+  /** Whether {@code a} covers its whole FLOAT buffer in order, so the buffer can be copied as one block. */
+  private static boolean wholeBuffer(INDArray a) {
+    return a.dataType() == DataType.FLOAT && a.offset() == 0 && a.data().length() == a.length()
+        && a.ordering() == 'c' && a.elementWiseStride() == 1;
+  }
+
+  /** {@code a} in C order into {@code dst} from {@code offset}. */
+  private static void copy(INDArray a, float[] dst, int offset) {
+    int n = length(a);
+    if (wholeBuffer(a)) {
+      // On the CUDA backend asNioFloat() first brings the host copy up to date.
+      a.data().asNioFloat().get(dst, offset, n);
+    } else {
+      System.arraycopy(a.dup('c').data().asFloat(), 0, dst, offset, n);
+    }
+  }
+
+  /** {@code src[offset ..]} into {@code a} in C order. */
+  private static void copy(float[] src, int offset, INDArray a) {
+    int n = length(a);
+    if (wholeBuffer(a)) {
+      FloatBuffer buffer = a.data().asNioFloat();
+      buffer.put(src, offset, n);
+      // The host copy is now the current one (the CUDA backend copies it to the device when next used).
+      Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
+    } else {
+      float[] part = java.util.Arrays.copyOfRange(src, offset, offset + n);
+      a.assign(Nd4j.createFromArray(part).reshape('c', a.shape()));
+    }
+  }
+
+  @Override
+  public void write(Kryo kryo, Output output) {
+    output.writeInt(paramCount, true);
+    output.writeInt(values.length, true);
+    writeValues(output::writeBytes);
+  }
+
+  @Override
+  public void read(Kryo kryo, Input input) {
+    paramCount = input.readInt(true);
+    values = new float[input.readInt(true)];
+    try {
+      readValues(input::readBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // Kryo's Input throws KryoException, never IOException
+    }
+  }
+
+  /** Java serialization (Spark's JavaSerializer): the same chunks, not ObjectOutputStream's float by float. */
+  private void writeObject(ObjectOutputStream out) throws IOException {
+    out.writeInt(paramCount);
+    out.writeInt(values.length);
+    writeValues(out::write);
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException {
+    paramCount = in.readInt();
+    values = new float[in.readInt()];
+    readValues(in::readFully);
+  }
+
+  private interface ByteSink {
+    void write(byte[] bytes, int offset, int length) throws IOException;
+  }
+
+  private interface ByteSource {
+    void readFully(byte[] bytes, int offset, int length) throws IOException;
+  }
+
+  /** The values as little-endian bytes, {@link #CHUNK} floats at a time. */
+  private void writeValues(ByteSink sink) {
+    ByteBuffer chunk = ByteBuffer.allocate(4 * Math.min(CHUNK, values.length)).order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer floats = chunk.asFloatBuffer();
+    try {
+      for (int from = 0; from < values.length; from += CHUNK) {
+        int n = Math.min(CHUNK, values.length - from);
+        floats.clear();
+        floats.put(values, from, n);
+        sink.write(chunk.array(), 0, 4 * n);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void readValues(ByteSource source) throws IOException {
+    ByteBuffer chunk = ByteBuffer.allocate(4 * Math.min(CHUNK, values.length)).order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer floats = chunk.asFloatBuffer();
+    for (int from = 0; from < values.length; from += CHUNK) {
+      int n = Math.min(CHUNK, values.length - from);
+      source.readFully(chunk.array(), 0, 4 * n);
+      floats.clear();
+      floats.get(values, from, n);
+    }
+  }
+}
