@@ -129,8 +129,9 @@ final class Commands {
     if (args.intValue("max-steps") != null) {
       config = config.withTrainer(config.trainer().withMaxSteps(args.intValue("max-steps")));
     }
-    TrainJob.readManifest(new Configuration(), data); // fail before Spark when it is not a dataset
-    try (SparkSession spark = Sessions.open("train", 0)) {
+    ObjectNode manifest = TrainJob.readManifest(new Configuration(), data); // fail before Spark: not a dataset
+    // Fails before Spark too when the model's round result is too large to travel.
+    try (SparkSession spark = Sessions.open("train", 0, TrainJob.sessionDefaults(config, manifest))) {
       TrainJob.Summary s = TrainJob.run(spark, config, data, output, args.flag("resume"), out);
       out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Map.of("step", s.step(),
           "first_loss", s.firstLoss(), "last_loss", s.lastLoss(), "evaluation", s.evaluation(),

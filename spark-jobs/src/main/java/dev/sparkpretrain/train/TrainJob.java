@@ -59,6 +59,54 @@ public final class TrainJob {
     }
   }
 
+  /** The largest buffer Spark's Kryo serializer takes ({@code spark.kryoserializer.buffer.max} must be below 2048m). */
+  static final long MAX_RESULT_MIB = 2047;
+
+  /**
+   * Spark settings a training session needs for its model, which settings given to Spark override; fails, before
+   * Spark starts, for a model whose round result cannot travel.
+   *
+   * <p>Each round every worker returns its parameters and Adam's two moments (3 floats per parameter,
+   * {@link FlatState}) as one task result. Spark serializes a task result into one Kryo buffer
+   * ({@code spark.kryoserializer.buffer.max}: 64m by default, below 2048m at most) and aborts a job whose results
+   * add up to more than {@code spark.driver.maxResultSize} (1g by default). bert-mini returns 50 MB per worker and
+   * fits the defaults; bert-base returns 1.3 GB and needs both raised; bert-large (4 GB) cannot travel as one result.
+   *
+   * <p>Example: {@code sessionDefaults("bert-base", 110_106_428L, 2)} gives
+   * {@code {spark.kryoserializer.buffer.max=1325m, spark.driver.maxResultSize=2906m}}.
+   */
+  public static Map<String, String> sessionDefaults(String preset, long parameters, int workers) {
+    long resultMib = (3 * 4 * parameters + (1L << 20) - 1) / (1L << 20) + 64; // + metrics and serialization framing
+    if (resultMib > MAX_RESULT_MIB) {
+      throw new ConfigException(String.format(Locale.ROOT, "model.preset %s: %,d parameters; each worker returns its "
+          + "parameters and Adam moments (%,d MiB) as one Spark task result, and Spark serializes a task result into "
+          + "one buffer of at most %d MiB (spark.kryoserializer.buffer.max): presets up to about %d M parameters "
+          + "train today", preset, parameters, resultMib - 64, MAX_RESULT_MIB, (MAX_RESULT_MIB - 64) * (1L << 20) / 12
+          / 1_000_000));
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("spark.kryoserializer.buffer.max", Math.max(64, resultMib) + "m");
+    out.put("spark.driver.maxResultSize", Math.max(1024, workers * resultMib + 256) + "m");
+    return out;
+  }
+
+  /**
+   * {@link #sessionDefaults(String, long, int)} for training {@code config} on the shards whose manifest is
+   * {@code manifest} (the vocabulary size comes from the shards' tokenizer); counts the parameters from the graph
+   * configuration without building the graph.
+   */
+  public static Map<String, String> sessionDefaults(PretrainConfig config, ObjectNode manifest) {
+    int vocabSize = manifest.path("tokenizer").path("vocab_size").asInt();
+    TransformerConfig architecture = config.model().architecture();
+    if (vocabSize > 0) {
+      architecture = architecture.withVocabSize(vocabSize);
+    }
+    long parameters = dev.sparkpretrain.model.ModelSummary.of(config.model().preset(),
+        dev.sparkpretrain.model.PretrainingGraphs.configuration(architecture, optimizer(config.trainer()), 0,
+            org.nd4j.linalg.api.buffer.DataType.FLOAT)).parameters();
+    return sessionDefaults(config.model().preset(), parameters, config.trainer().workers());
+  }
+
   public static OptimizerConfig optimizer(TrainerConfig t) {
     // A run shortened below its warm-up (e.g. --max-steps 5) warms up over all of it.
     return new OptimizerConfig(t.learningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay(),
