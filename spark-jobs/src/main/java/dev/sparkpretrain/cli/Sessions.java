@@ -13,6 +13,11 @@ final class Sessions {
 
   /** A session with a command's own defaults, which settings given to Spark (spark-submit, -D) override. */
   static SparkSession open(String appName, int localThreads, java.util.Map<String, String> defaults) {
+    return SparkSession.builder().config(conf(appName, localThreads, defaults)).getOrCreate();
+  }
+
+  /** The configuration {@link #open} starts Spark with. */
+  static SparkConf conf(String appName, int localThreads, java.util.Map<String, String> defaults) {
     SparkConf conf = new SparkConf(true).setAppName("spark-pretrain " + appName);
     defaults.forEach(conf::setIfMissing);
     if (!conf.contains("spark.master")) {
@@ -33,6 +38,12 @@ final class Sessions {
     // them only costs time (bert-mini, 50 MB: ~100 ms of CPU per broadcast with LZ4, ~75 ms without; the other
     // broadcasts, tokenizers and task closures, are small either way). docs/BENCHMARKS.md.
     conf.setIfMissing("spark.broadcast.compress", "false");
-    return SparkSession.builder().config(conf).getOrCreate();
+    // Executors started by a cluster manager get the environment ND4J's CPU backend reads when it loads, as
+    // bin/pretrain exports it in local mode: one OpenMP thread per task (a task per executor core) and idle OpenMP
+    // threads that sleep instead of spinning (model/.../CpuBackendEnvironment.java). OPENBLAS_CORETYPE depends on the
+    // executors' CPUs, which the driver cannot see: README, "On a cluster".
+    conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
+    conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
+    return conf;
   }
 }

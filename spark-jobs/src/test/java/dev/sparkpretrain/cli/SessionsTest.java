@@ -1,0 +1,36 @@
+package dev.sparkpretrain.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Test;
+
+/** The settings the commands start Spark with, and that settings given to Spark win over them. */
+class SessionsTest {
+  @Test
+  void executorsGetTheCpuBackendsEnvironment() {
+    SparkConf conf = Sessions.conf("test", 2, Map.of());
+    assertEquals("1", conf.get("spark.executorEnv.OMP_NUM_THREADS"));
+    assertEquals("PASSIVE", conf.get("spark.executorEnv.OMP_WAIT_POLICY"));
+    assertEquals("false", conf.get("spark.broadcast.compress"));
+    assertEquals("local[2]", conf.get("spark.master"));
+  }
+
+  @Test
+  void settingsGivenToSparkOverrideTheDefaults() {
+    String key = "spark.executorEnv.OMP_NUM_THREADS";
+    System.setProperty(key, "4");
+    System.setProperty("spark.kryoserializer.buffer.max", "512m");
+    try {
+      SparkConf conf = Sessions.conf("test", 2, Map.of("spark.kryoserializer.buffer.max", "1325m",
+          "spark.driver.maxResultSize", "2906m"));
+      assertEquals("4", conf.get(key));
+      assertEquals("512m", conf.get("spark.kryoserializer.buffer.max"), "a -D setting wins over a command's default");
+      assertEquals("2906m", conf.get("spark.driver.maxResultSize"));
+    } finally {
+      System.clearProperty(key);
+      System.clearProperty("spark.kryoserializer.buffer.max");
+    }
+  }
+}
