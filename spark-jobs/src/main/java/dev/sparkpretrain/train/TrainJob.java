@@ -69,8 +69,9 @@ public final class TrainJob {
    * <p>Each round every worker returns its parameters and Adam's two moments (3 floats per parameter,
    * {@link FlatState}) as one task result. Spark serializes a task result into one Kryo buffer
    * ({@code spark.kryoserializer.buffer.max}: 64m by default, below 2048m at most) and aborts a job whose results
-   * add up to more than {@code spark.driver.maxResultSize} (1g by default). bert-mini returns 50 MB per worker and
-   * fits the defaults; bert-base returns 1.3 GB and needs both raised; bert-large (4 GB) cannot travel as one result.
+   * add up to more than {@code spark.driver.maxResultSize} (1g by default). bert-mini with the demo's 4,000-piece
+   * vocabulary returns 50 MB per worker and fits the defaults; bert-base (30,522 pieces) returns 1.3 GB and needs both
+   * raised; bert-large (4 GB) cannot travel as one result.
    *
    * <p>Example: {@code sessionDefaults("bert-base", 110_106_428L, 2)} gives
    * {@code {spark.kryoserializer.buffer.max=1325m, spark.driver.maxResultSize=2906m}}.

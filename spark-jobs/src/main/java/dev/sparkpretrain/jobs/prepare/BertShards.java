@@ -50,15 +50,7 @@ public final class BertShards {
     return masking == Masking.DYNAMIC ? DYNAMIC_SCHEMA : SCHEMA;
   }
 
-  public static Row toRow(BertExample e, Masking masking) {
-    if (masking == Masking.DYNAMIC) {
-      return RowFactory.create(e.exampleId(), e.inputIds(), e.segmentIds(), e.nextSentenceLabel(), starts(e));
-    }
-    return RowFactory.create(e.exampleId(), e.inputIds(), e.segmentIds(), e.maskedLmPositions(), e.maskedLmIds(),
-        e.nextSentenceLabel());
-  }
-
-  /** {@link #toRow} with one more column after the schema's: the split a prepare job writes the row to. */
+  /** A row of {@link #schema}{@code (masking)} with one more column after the schema's: the split it is written to. */
   static Row toRow(BertExample e, Masking masking, String split) {
     if (masking == Masking.DYNAMIC) {
       return RowFactory.create(e.exampleId(), e.inputIds(), e.segmentIds(), e.nextSentenceLabel(), starts(e), split);

@@ -213,7 +213,7 @@ public final class PrepareJob {
       for (boolean validation : new boolean[] {false, true}) {
         JavaRDD<TokenizedDocument> splitDocs = documents
             .filter(d -> (ContentHash.unit(seed, d.key()) < validationFraction) == validation);
-        long salt = ContentHash.mix(seed, (validation ? "validation" : "train").hashCode());
+        long salt = ContentHash.mix(seed, split(validation).hashCode());
         JavaRDD<Row> splitRows;
         if (objective instanceof GptObjectiveConfig gpt) {
           int window = gpt.maxSeqLength() + 1;
