@@ -114,6 +114,78 @@ final class FlatState implements Serializable, KryoSerializable {
     return values.length;
   }
 
+  /**
+   * Parameters ‖ optimizer state of {@code g} (the layout of {@link #of}) written straight from ND4J's buffers into
+   * little-endian chunks of at most {@code chunkFloats} floats, handed to {@code sink} in order: what a worker sends
+   * back without first copying its whole state into one heap array.
+   */
+  static void writeChunks(ComputationGraph g, int chunkFloats, ChunkSink sink) {
+    if (chunkFloats <= 0) {
+      throw new IllegalArgumentException("chunkFloats must be > 0, got " + chunkFloats);
+    }
+    INDArray params = g.params();
+    INDArray state = updaterState(g);
+    FloatBuffer[] parts = state == null ? new FloatBuffer[] {source(params)}
+        : new FloatBuffer[] {source(params), source(state)};
+    long total = (long) length(params) + length(state);
+    int part = 0;
+    for (long from = 0; from < total; from += chunkFloats) {
+      int n = (int) Math.min(chunkFloats, total - from);
+      ByteBuffer chunk = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+      FloatBuffer floats = chunk.asFloatBuffer();
+      while (floats.hasRemaining()) {
+        FloatBuffer src = parts[part];
+        if (!src.hasRemaining()) {
+          part++;
+          continue;
+        }
+        int k = Math.min(src.remaining(), floats.remaining());
+        FloatBuffer slice = src.slice();
+        slice.limit(k);
+        floats.put(slice); // a memcpy when both are little-endian (x86, ARM)
+        src.position(src.position() + k);
+      }
+      sink.accept(chunk);
+    }
+  }
+
+  /** Receives the chunks of {@link #writeChunks}. */
+  interface ChunkSink {
+    void accept(ByteBuffer chunk);
+  }
+
+  /** {@code a}'s values in C order as a buffer positioned at 0: ND4J's own buffer when it can be read as one block. */
+  private static FloatBuffer source(INDArray a) {
+    FloatBuffer b = wholeBuffer(a) ? a.data().asNioFloat() : FloatBuffer.wrap(a.dup('c').data().asFloat());
+    b.position(0);
+    b.limit(length(a));
+    return b;
+  }
+
+  /**
+   * Sets ({@code first}) or adds (otherwise) the little-endian floats of {@code chunk} to the values from index
+   * {@code from}; {@code scratch} is a work array at least as long as the chunk. Used by the driver to sum the
+   * workers' chunks in a fixed order.
+   */
+  void accumulate(long from, ByteBuffer chunk, boolean first, float[] scratch) {
+    FloatBuffer floats = chunk.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    int n = floats.remaining();
+    if (from < 0 || from + n > values.length) {
+      throw new IllegalArgumentException("chunk of " + n + " floats at " + from + " outside a state of "
+          + values.length);
+    }
+    int at = (int) from;
+    if (first) {
+      floats.get(values, at, n);
+      return;
+    }
+    floats.get(scratch, 0, n);
+    float[] a = values;
+    for (int i = 0; i < n; i++) {
+      a[at + i] += scratch[i];
+    }
+  }
+
   /** The values themselves, not a copy. */
   float[] values() {
     return values;

@@ -29,25 +29,20 @@ import scala.Tuple2;
  *
  * <p>Each round broadcasts the parameters and optimizer state; every worker (one Spark task per data partition)
  * runs {@code averaging_frequency} optimizer steps on its own examples, each step accumulating gradients over
- * {@code gradient_accumulation} micro-batches; the workers' parameters and optimizer states are summed (by a tree
- * reduce from {@link #TREE_REDUCE_FROM} workers on) and averaged on the driver. Workers keep their model instance across rounds ({@link ExecutorModels}).
+ * {@code gradient_accumulation} micro-batches; each worker leaves its parameters and optimizer state in its executor's
+ * block manager in chunks ({@link RoundResultBlocks}), and the driver sums them chunk by chunk in partition order and
+ * averages. Workers keep their model instance across rounds ({@link ExecutorModels}).
  *
  * <p>Examples are assigned to workers by a hash of their id and sorted, so the assignment does not depend on how
  * the shards were read. A worker reads its examples in a permutation seeded by (seed, epoch); its position
  * after s steps is s · accumulation · micro-batch examples, which is all a resume needs.
  */
 public final class ParameterAveragingTrainer<E extends Serializable> {
-  /**
-   * Worker count from which the results are summed by a tree. Spark's {@code treeReduce} (depth 2) adds a level of
-   * partial sums on the executors only from 6 partitions on; below that it sums on the driver as {@code reduce}
-   * does, the same additions in the same (arrival) order, after cleaning and cloning more closures: ~50 ms of CPU
-   * per round on the loaded 2-core machine (docs/BENCHMARKS.md).
-   */
-  static final int TREE_REDUCE_FROM = 6;
-
   private final TrainerConfig config;
   private final long seed;
   private final TrainingObjective<E> objective;
+  /** Floats per block of a worker's round result; tests make it small to exercise many chunks. */
+  private int resultChunkFloats = RoundResultBlocks.DEFAULT_CHUNK_FLOATS;
 
   public ParameterAveragingTrainer(TrainerConfig config, long seed, TrainingObjective<E> objective) {
     this.config = config;
@@ -68,6 +63,14 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
   /** Turns on dynamic loss scaling (mixed precision), starting from {@code scaler}'s state. */
   public void lossScaler(LossScaler scaler) {
     this.scaler = scaler;
+  }
+
+  /** Sets the number of floats per block of a worker's round result (tests: many chunks on a small model). */
+  void resultChunkFloats(int floats) {
+    if (floats <= 0) {
+      throw new IllegalArgumentException("resultChunkFloats must be > 0, got " + floats);
+    }
+    this.resultChunkFloats = floats;
   }
 
   /** The loss scaler's state after the last round (null without loss scaling), for checkpoints. */
@@ -128,6 +131,8 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     }
     int step = startStep;
     int round = 0;
+    // Names the blocks of this run's round results; not a seed (results do not depend on it), only unique.
+    String run = java.util.UUID.randomUUID().toString().substring(0, 8);
     // Parameters ‖ optimizer state that the next round starts from. Copied out of the graph once; after each round
     // it is the averaged state just written into the graph, so the driver need not copy it out again (the graph
     // is not changed between rounds but by this loop).
@@ -138,16 +143,35 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       Broadcast<FlatState> bState = sc.broadcast(start);
       sc.setJobGroup("train-round-" + round,
           String.format(java.util.Locale.ROOT, "train: round %d, steps %d-%d", round, step + 1, step + steps), false);
+      String blockPrefix = RoundResultBlocks.runPrefix(run) + "r" + round + "-";
       RoundTask<E> task = new RoundTask<>(objective, conf, computeConf, bState, step, steps, config.microBatchSize(),
-          config.gradientAccumulation(), config.maxGradNorm(), seed, scaler);
-      JavaRDD<WorkerResult> results = data.mapPartitionsWithIndex(task, true);
-      WorkerResult sum = results.getNumPartitions() < TREE_REDUCE_FROM ? results.reduce(WorkerResult::add)
-          : results.treeReduce(WorkerResult::add);
-      bState.destroy();
+          config.gradientAccumulation(), config.maxGradNorm(), seed, scaler, blockPrefix, resultChunkFloats);
+      WorkerResult sum;
+      try {
+        // Descriptors only (block names and metrics), in partition order.
+        List<WorkerResult> parts = data.mapPartitionsWithIndex(task, true).collect();
+        if (parts.size() != sizes.size()) {
+          throw new IllegalStateException("round " + round + ": " + parts.size() + " results from " + sizes.size()
+              + " workers");
+        }
+        List<List<String>> blocks = new ArrayList<>(parts.size());
+        sum = parts.get(0);
+        blocks.add(sum.blocks);
+        for (int w = 1; w < parts.size(); w++) {
+          blocks.add(parts.get(w).blocks);
+          sum = sum.add(parts.get(w));
+        }
+        // The round's tasks are done and the graph holds `start`: its array becomes the sum (no new 12 bytes per
+        // parameter each round).
+        RoundResultBlocks.sumInto(start, blocks, resultChunkFloats);
+      } finally {
+        bState.destroy();
+        // Blocks of failed or retried task attempts, or of a round that failed before the sum.
+        RoundResultBlocks.removeAll(blockPrefix);
+      }
       int n = sum.workers;
-      sum.state.divide(n);
-      sum.state.copyInto(graph);
-      start = sum.state;
+      start.divide(n);
+      start.copyInto(graph);
       double seconds = (System.nanoTime() - t0) / 1e9;
       long roundTokens = 0;
       for (long t : sum.tokens) {
@@ -212,10 +236,12 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     private final double maxGradNorm;
     private final long seed;
     private final LossScaler scaler;
+    private final String blockPrefix;
+    private final int chunkFloats;
 
     RoundTask(TrainingObjective<E> objective, Broadcast<String> conf, Broadcast<String> computeConf,
         Broadcast<FlatState> state, int startStep, int steps, int microBatch, int accumulation, double maxGradNorm,
-        long seed, LossScaler scaler) {
+        long seed, LossScaler scaler, String blockPrefix, int chunkFloats) {
       this.objective = objective;
       this.conf = conf;
       this.computeConf = computeConf;
@@ -227,6 +253,8 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       this.maxGradNorm = maxGradNorm;
       this.seed = seed;
       this.scaler = scaler;
+      this.blockPrefix = blockPrefix;
+      this.chunkFloats = chunkFloats;
     }
 
     @Override
@@ -280,7 +308,8 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
           }
         }
         result.computeSeconds = (System.nanoTime() - t0) / 1e9;
-        result.state = FlatState.of(g);
+        result.blocks = RoundResultBlocks.put(blockPrefix + "p" + worker + "-a"
+            + org.apache.spark.TaskContext.get().taskAttemptId() + "-", g, chunkFloats);
         result.scaler = sc;
         return Collections.singletonList(result).iterator();
       } finally {

@@ -3,11 +3,12 @@ package dev.sparkpretrain.train;
 import java.io.Serializable;
 
 /**
- * What one worker sends back after a round: its parameters and optimizer state as one {@link FlatState} (summed
- * across workers by a (tree) reduce, in place, then divided on the driver) and per-step sums for the metrics.
+ * What one worker sends back after a round as its task result: the names of the blocks holding its parameters and
+ * optimizer state ({@link RoundResultBlocks}; the driver sums them chunk by chunk and divides) and per-step sums for
+ * the metrics, combined over workers by {@link #add}. A few hundred bytes, whatever the model's size.
  */
 final class WorkerResult implements Serializable {
-  FlatState state;            // parameters ‖ optimizer state, set when the worker's round ends
+  java.util.List<String> blocks; // chunks of parameters ‖ optimizer state, in order; set when the round ends
   final double[] lossSum;     // per step of the round
   final double[] gradNormSum; // per step
   final long[] tokens;        // per step
@@ -28,9 +29,8 @@ final class WorkerResult implements Serializable {
     this.finite = true;
   }
 
-  private WorkerResult(FlatState state, double[] lossSum, double[] gradNormSum, long[] tokens,
+  private WorkerResult(double[] lossSum, double[] gradNormSum, long[] tokens,
       double[] lossScaleSum, int workers, boolean finite) {
-    this.state = state;
     this.lossSum = lossSum;
     this.gradNormSum = gradNormSum;
     this.tokens = tokens;
@@ -39,16 +39,15 @@ final class WorkerResult implements Serializable {
     this.finite = finite;
   }
 
-  /** Element-wise sum (in place on {@code this}); used by {@code reduce} and {@code treeReduce}. */
+  /** The metrics of both (sums, in place on {@code this}'s arrays); the blocks stay with each worker's result. */
   WorkerResult add(WorkerResult o) {
-    state.add(o.state);
     for (int i = 0; i < lossSum.length; i++) {
       lossSum[i] += o.lossSum[i];
       gradNormSum[i] += o.gradNormSum[i];
       tokens[i] += o.tokens[i];
       lossScaleSum[i] += o.lossScaleSum[i];
     }
-    WorkerResult r = new WorkerResult(state, lossSum, gradNormSum, tokens, lossScaleSum,
+    WorkerResult r = new WorkerResult(lossSum, gradNormSum, tokens, lossScaleSum,
         workers + o.workers, finite && o.finite);
     r.scaler = scaler == null ? o.scaler : o.scaler == null || scaler.scale() <= o.scaler.scale() ? scaler : o.scaler;
     r.computeSeconds = Math.max(computeSeconds, o.computeSeconds);

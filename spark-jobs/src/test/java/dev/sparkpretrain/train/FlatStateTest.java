@@ -134,4 +134,34 @@ class FlatStateTest {
     r.close();
     return back;
   }
+
+  @Test
+  void chunksWrittenFromTheGraphConcatenateToItsFlatStateAndSumInPlace() {
+    ComputationGraph a = graphWithState(1);
+    ComputationGraph b = graphWithState(2);
+    float[] whole = FlatState.of(a).values();
+    // 1,000 floats per chunk: the parameters' end falls inside a chunk, and the last chunk is short.
+    int chunk = 1_000;
+    java.util.List<ByteBuffer> chunks = new java.util.ArrayList<>();
+    FlatState.writeChunks(a, chunk, chunks::add);
+    assertEquals((whole.length + chunk - 1) / chunk, chunks.size());
+    FlatState rebuilt = new FlatState((int) a.numParams(), new float[whole.length]);
+    float[] scratch = new float[chunk];
+    for (int c = 0; c < chunks.size(); c++) {
+      assertEquals(java.nio.ByteOrder.LITTLE_ENDIAN, chunks.get(c).order());
+      rebuilt.accumulate((long) c * chunk, chunks.get(c), true, scratch);
+    }
+    assertArrayEquals(whole, rebuilt.values());
+
+    java.util.List<ByteBuffer> other = new java.util.ArrayList<>();
+    FlatState.writeChunks(b, chunk, other::add);
+    for (int c = 0; c < other.size(); c++) {
+      rebuilt.accumulate((long) c * chunk, other.get(c), false, scratch);
+    }
+    FlatState expected = FlatState.of(a);
+    expected.add(FlatState.of(b));
+    assertArrayEquals(expected.values(), rebuilt.values(), "a + b, the same float additions as FlatState.add");
+    assertThrows(IllegalArgumentException.class,
+        () -> rebuilt.accumulate(whole.length - 10, chunks.get(0), false, scratch), "a chunk past the end");
+  }
 }

@@ -36,11 +36,20 @@ class ParameterAveragingTrainerTest {
   }
 
   static ComputationGraph fitOnSpark(TrainerConfig t, List<List<BertExample>> workers) throws Exception {
+    return fitOnSpark(t, workers, RoundResultBlocks.DEFAULT_CHUNK_FLOATS);
+  }
+
+  static ComputationGraph fitOnSpark(TrainerConfig t, List<List<BertExample>> workers, int chunkFloats)
+      throws Exception {
     ParameterAveragingTrainer<BertExample> trainer = new ParameterAveragingTrainer<>(t, 11,
         TrainerFixtures.objective());
+    trainer.resultChunkFloats(chunkFloats);
     JavaRDD<List<BertExample>> rdd = sc.parallelize(workers, workers.size());
     ComputationGraph g = TrainerFixtures.graph(t, 42);
-    trainer.fit(sc, rdd, g, 0, (steps, graph) -> { });
+    trainer.fit(sc, rdd, g, 0, (steps, graph) -> {
+      // Every round's blocks are gone from the block manager before the round is reported.
+      assertEquals(List.of(), RoundResultBlocks.names("sparkpretrain-"), "round result blocks left");
+    });
     return g;
   }
 
@@ -140,9 +149,7 @@ class ParameterAveragingTrainerTest {
   }
 
   @Test
-  void sixIdenticalWorkersSummedByATreeEqualOneWorker() throws Exception {
-    // From TREE_REDUCE_FROM workers on the results are summed by treeReduce, which shuffles partial sums.
-    assertTrue(6 >= ParameterAveragingTrainer.TREE_REDUCE_FROM);
+  void sixIdenticalWorkersEqualOneWorker() throws Exception {
     TrainerConfig one = TrainerFixtures.trainer(1, 4, 1, 2, 4);
     TrainerConfig six = TrainerFixtures.trainer(6, 4, 1, 2, 4);
     ComputationGraph a = fitOnSpark(one, List.of(data));
@@ -151,5 +158,55 @@ class ParameterAveragingTrainerTest {
     System.out.println("6 identical workers vs 1: max |diff| " + d);
     // Six equal floats summed and divided by 6 round; the rest is exact.
     assertTrue(d < 1e-6, "max |diff| " + d);
+  }
+
+  @Test
+  void resultsInManySmallChunksFromThreeWorkersEqualTheOnePiecePathBitForBit() throws Exception {
+    // Three workers on different data: sums of three different floats, where the order of the additions matters.
+    List<List<BertExample>> workers = List.of(new ArrayList<>(data.subList(0, 30)),
+        new ArrayList<>(data.subList(30, 55)), new ArrayList<>(data.subList(55, 80)));
+    TrainerConfig t = TrainerFixtures.trainer(3, 4, 1, 2, 4);
+    ComputationGraph onePiece = fitOnSpark(t, workers, Integer.MAX_VALUE);
+    // 7,919 floats: a prime, so chunks straddle the parameters' end and the last one is short; dozens per worker.
+    ComputationGraph chunked = fitOnSpark(t, workers, 7_919);
+    assertTrue(FlatState.of(chunked).size() / 7_919 > 20, "many chunks per worker");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(FlatState.of(onePiece).values(), FlatState.of(chunked).values(),
+        "parameters and Adam moments");
+    ComputationGraph fresh = TrainerFixtures.graph(t, 42);
+    assertTrue(maxDiff(fresh, chunked) > 0, "the run trained");
+  }
+
+  @Test
+  void blocksAreListedWhileHeldAndRemovedAfterTheSumAndAMissingBlockFailsTheSum() {
+    ComputationGraph g = TrainerFixtures.graph(TrainerFixtures.trainer(1, 4, 1, 1, 1), 42);
+    FlatState expected = FlatState.of(g);
+    String prefix = RoundResultBlocks.runPrefix("test") + "r0-";
+    List<String> a = RoundResultBlocks.put(prefix + "p0-a0-", g, 5_000);
+    List<String> b = RoundResultBlocks.put(prefix + "p1-a0-", g, 5_000);
+    assertEquals(a.size() + b.size(), RoundResultBlocks.names(prefix).size(), "held blocks are listed");
+    FlatState sum = new FlatState(expected.paramCount(), new float[expected.size()]);
+    RoundResultBlocks.sumInto(sum, List.of(a, b), 5_000);
+    expected.add(FlatState.of(g));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(expected.values(), sum.values());
+    assertEquals(List.of(), RoundResultBlocks.names(prefix), "removed after the sum");
+    for (String name : a) {
+      assertTrue(org.apache.spark.SparkEnv.get().blockManager()
+          .getStatus(new org.apache.spark.storage.TestBlockId(name)).isEmpty(), name);
+    }
+
+    // A worker's block lost before the driver reads it: the sum fails, naming it, and removes the others.
+    List<String> c = RoundResultBlocks.put(prefix + "p0-a1-", g, 5_000);
+    List<String> d = RoundResultBlocks.put(prefix + "p1-a1-", g, 5_000);
+    org.apache.spark.SparkEnv.get().blockManager().removeBlock(new org.apache.spark.storage.TestBlockId(d.get(1)),
+        true);
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> RoundResultBlocks.sumInto(sum, List.of(c, d), 5_000));
+    assertTrue(e.getMessage().contains(d.get(1)), e.getMessage());
+    assertEquals(List.of(), RoundResultBlocks.names(prefix), "removed after a failed sum too");
+
+    // Left-overs of a failed attempt are swept by prefix.
+    RoundResultBlocks.put(prefix + "p2-a2-", g, 5_000);
+    RoundResultBlocks.removeAll(prefix);
+    assertEquals(List.of(), RoundResultBlocks.names(prefix));
   }
 }

@@ -1,0 +1,183 @@
+package dev.sparkpretrain.train;
+
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.storage.BlockData;
+import org.apache.spark.storage.BlockId;
+import org.apache.spark.storage.BlockManager;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.storage.TestBlockId;
+import org.apache.spark.util.io.ChunkedByteBuffer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import scala.Option;
+import scala.collection.JavaConverters;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * A worker's round result (parameters ‖ Adam state, {@link FlatState}'s layout) moved through Spark's block manager
+ * in chunks instead of as the task result, and summed on the driver chunk by chunk.
+ *
+ * <p>Why: a task result is one serialized {@code byte[]} (Kryo buffer below 2 GB), which refused models above ~173 M
+ * parameters, and on its way Spark copies the 50 MB of bert-mini about six times (Kryo buffer, the closure
+ * serializer's {@code DirectTaskResult}, its growth, both layers again on the driver). Here the worker copies its
+ * state once from ND4J's buffers into chunk buffers and stores them as serialized blocks (kept by reference); the
+ * task returns only the block names. The driver reads a chunk in place when the block is in its own block manager
+ * (local mode: no copy) or fetches it from the executor, adds it into the running sum, and removes the blocks.
+ *
+ * <p>All calls to Spark's {@code BlockManager} are in this class: the class is {@code private[spark]} in Scala but
+ * public in bytecode, so Java can call it, without any compatibility promise. Written against Spark 3.5
+ * ({@code putBytes}, {@code getLocalBytes} + {@code releaseLock}, {@code getRemoteBytes}, {@code removeBlock},
+ * {@code master().getMatchingBlockIds}); re-check on a Spark upgrade. Block ids are {@link TestBlockId}s: the only
+ * kind with a free-form name that a remote executor can parse back ({@code BlockId.apply}), and one no part of Spark
+ * manages on its own. Names are {@code test_sparkpretrain-<run>-r<round>-p<partition>-a<attempt>-c<chunk>}, unique
+ * per run, round, partition, task attempt and chunk.
+ */
+final class RoundResultBlocks {
+  /** Default chunk size: 4 M floats (16 MiB); bert-mini's 50 MB state travels in 4 blocks per worker. */
+  static final int DEFAULT_CHUNK_FLOATS = 4 << 20;
+
+  private static final String PREFIX = "sparkpretrain-";
+
+  private RoundResultBlocks() {}
+
+  /** The name prefix of run {@code run}'s blocks (block names are this plus round, partition, attempt, chunk). */
+  static String runPrefix(String run) {
+    return PREFIX + run + "-";
+  }
+
+  /**
+   * Executor side: stores {@code g}'s parameters ‖ optimizer state in this executor's block manager as chunks of at
+   * most {@code chunkFloats} floats, named {@code namePrefix + "c" + index}; returns their names in order. Removes
+   * what it stored if a put fails, then rethrows.
+   */
+  static List<String> put(String namePrefix, ComputationGraph g, int chunkFloats) {
+    BlockManager bm = SparkEnv.get().blockManager();
+    List<String> names = new ArrayList<>();
+    try {
+      FlatState.writeChunks(g, chunkFloats, chunk -> {
+        String name = namePrefix + "c" + names.size();
+        // Serialized level: the memory store keeps this buffer itself (no copy); spills to disk if memory is short.
+        boolean stored = bm.putBytes(new TestBlockId(name), new ChunkedByteBuffer(chunk),
+            StorageLevel.MEMORY_AND_DISK_SER(), true, ClassTag$.MODULE$.Any());
+        if (!stored) {
+          throw new IllegalStateException("block manager refused round result block " + name + " ("
+              + chunk.capacity() + " bytes)");
+        }
+        names.add(name);
+      });
+      return names;
+    } catch (RuntimeException | Error e) {
+      for (String name : names) {
+        bm.removeBlock(new TestBlockId(name), true);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Driver side: sums the workers' chunks into {@code sum} (its old values are overwritten), worker by worker in
+   * the given order for every chunk, so the result does not depend on which worker finished first. Every block is
+   * removed afterwards, whether or not the sum succeeded. A block that cannot be read (its executor was lost) fails
+   * the sum: it never averages fewer workers.
+   *
+   * @param workers per worker (partition order), its chunks' names in order
+   */
+  static void sumInto(FlatState sum, List<List<String>> workers, int chunkFloats) {
+    BlockManager bm = SparkEnv.get().blockManager();
+    long total = sum.size();
+    int chunks = (int) ((total + chunkFloats - 1) / chunkFloats);
+    try {
+      for (int w = 0; w < workers.size(); w++) {
+        if (workers.get(w).size() != chunks) {
+          throw new IllegalStateException("worker " + w + " returned " + workers.get(w).size() + " chunks, expected "
+              + chunks + " of " + chunkFloats + " floats for a state of " + total);
+        }
+      }
+      float[] scratch = new float[(int) Math.min(chunkFloats, total)];
+      for (int c = 0; c < chunks; c++) {
+        long from = (long) c * chunkFloats;
+        for (int w = 0; w < workers.size(); w++) {
+          addChunk(bm, workers.get(w).get(c), sum, from, w == 0, scratch);
+        }
+      }
+    } finally {
+      for (List<String> names : workers) {
+        remove(bm, names);
+      }
+    }
+  }
+
+  private static void addChunk(BlockManager bm, String name, FlatState sum, long from, boolean first,
+      float[] scratch) {
+    BlockId id = new TestBlockId(name);
+    Option<BlockData> local = bm.getLocalBytes(id);
+    if (local.isDefined()) {
+      try {
+        // A memory-stored serialized block: the executor's own buffer (a duplicate view of it), no copy.
+        sum.accumulate(from, local.get().toByteBuffer(), first, scratch);
+      } finally {
+        bm.releaseLock(id, Option.empty());
+      }
+      return;
+    }
+    Option<ChunkedByteBuffer> remote = bm.getRemoteBytes(id);
+    if (remote.isEmpty()) {
+      throw new IllegalStateException("round result block " + name + " is gone (its executor was lost?); the round "
+          + "fails rather than average fewer workers");
+    }
+    // A heap copy fetched from the executor (or a file for blocks above spark.network.maxRemoteBlockSizeFetchToMem).
+    sum.accumulate(from, remote.get().toByteBuffer(), first, scratch);
+  }
+
+  /** Removes the named blocks: at once where they are local, through the master (asynchronously) elsewhere. */
+  private static void remove(BlockManager bm, List<String> names) {
+    for (String name : names) {
+      BlockId id = new TestBlockId(name);
+      if (bm.getStatus(id).isDefined()) {
+        bm.removeBlock(id, true);
+      } else {
+        bm.master().removeBlock(id);
+      }
+    }
+  }
+
+  /**
+   * Removes every block whose name starts with {@code namePrefix} that the master knows of: what a failed round, a
+   * failed task attempt or a lost result descriptor left behind. One message to the master when there is none.
+   */
+  static void removeAll(String namePrefix) {
+    BlockManager bm = SparkEnv.get().blockManager();
+    List<String> left = names(namePrefix);
+    remove(bm, left);
+  }
+
+  /** Names of the blocks starting with {@code namePrefix} that the master knows of (tests, clean-up). */
+  static List<String> names(String namePrefix) {
+    BlockManager bm = SparkEnv.get().blockManager();
+    List<String> out = new ArrayList<>();
+    for (BlockId id : JavaConverters.seqAsJavaList(
+        bm.master().getMatchingBlockIds(new NamePrefix("test_" + namePrefix), false))) {
+      out.add(((TestBlockId) id).id());
+    }
+    return out;
+  }
+
+  /** A block id filter that the master can run (and serialize, if it is remote). */
+  private static final class NamePrefix extends AbstractFunction1<BlockId, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String prefix;
+
+    NamePrefix(String prefix) {
+      this.prefix = prefix;
+    }
+
+    @Override
+    public Object apply(BlockId id) {
+      return id.name().startsWith(prefix);
+    }
+  }
+}
