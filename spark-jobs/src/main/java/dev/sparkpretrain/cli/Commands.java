@@ -130,7 +130,7 @@ final class Commands {
       config = config.withTrainer(config.trainer().withMaxSteps(args.intValue("max-steps")));
     }
     ObjectNode manifest = TrainJob.readManifest(new Configuration(), data); // fail before Spark: not a dataset
-    // Fails before Spark too when the model's round result is too large to travel.
+    // Fails before Spark too when the model is too large for the trainer (TrainJob.MAX_PARAMETERS).
     try (SparkSession spark = Sessions.open("train", 0, TrainJob.sessionDefaults(config, manifest))) {
       TrainJob.Summary s = TrainJob.run(spark, config, data, output, args.flag("resume"), out);
       out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Map.of("step", s.step(),

@@ -29,10 +29,11 @@ final class Sessions {
     }
     conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
     conf.setIfMissing("spark.kryo.registrator", dev.sparkpretrain.RecordKryoRegistrator.class.getName());
-    // The trainer's workers return parameters + Adam state (tens of MB) each round. Above this size (default 1 MB) a
-    // task result goes through the block manager and is fetched back over the network, even in local mode; the
-    // direct path (capped by spark.rpc.message.maxSize, 128 MB) cut the trainer's sync time per round from ~4 s to
-    // ~1 s on bert-mini (docs/BENCHMARKS.md).
+    // Above this size (default 1 MB) a task result goes through the block manager and is fetched back over the
+    // network, even in local mode; the direct path is capped by spark.rpc.message.maxSize (128 MB). Set when the
+    // trainer's workers returned their parameters + Adam state as task results (sync per round ~4 s -> ~1 s on
+    // bert-mini, docs/BENCHMARKS.md); they now leave them as blocks (train.RoundResultBlocks) and return a few
+    // hundred bytes, but other jobs' larger results (e.g. tokenizer counts) still take the direct path.
     conf.setIfMissing("spark.task.maxDirectResultSize", "128m");
     // The trainer broadcasts parameters + Adam state every round: float bits that LZ4 cannot shrink, so compressing
     // them only costs time (bert-mini, 50 MB: ~100 ms of CPU per broadcast with LZ4, ~75 ms without; the other

@@ -7,10 +7,12 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
@@ -19,6 +21,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -133,6 +136,8 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     int round = 0;
     // Names the blocks of this run's round results; not a seed (results do not depend on it), only unique.
     String run = java.util.UUID.randomUUID().toString().substring(0, 8);
+    // Names of the blocks stored by the round's successful tasks, known to the driver even when the round fails.
+    CollectionAccumulator<String> stored = sc.sc().collectionAccumulator("train: round result blocks");
     // Parameters ‖ optimizer state that the next round starts from. Copied out of the graph once; after each round
     // it is the averaged state just written into the graph, so the driver need not copy it out again (the graph
     // is not changed between rounds but by this loop).
@@ -145,8 +150,10 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
           String.format(java.util.Locale.ROOT, "train: round %d, steps %d-%d", round, step + 1, step + steps), false);
       String blockPrefix = RoundResultBlocks.runPrefix(run) + "r" + round + "-";
       RoundTask<E> task = new RoundTask<>(objective, conf, computeConf, bState, step, steps, config.microBatchSize(),
-          config.gradientAccumulation(), config.maxGradNorm(), seed, scaler, blockPrefix, resultChunkFloats);
+          config.gradientAccumulation(), config.maxGradNorm(), seed, scaler, blockPrefix, resultChunkFloats, stored);
       WorkerResult sum;
+      Set<String> summed = new HashSet<>();
+      stored.reset();
       try {
         // Descriptors only (block names and metrics), in partition order.
         List<WorkerResult> parts = data.mapPartitionsWithIndex(task, true).collect();
@@ -156,18 +163,20 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         }
         List<List<String>> blocks = new ArrayList<>(parts.size());
         sum = parts.get(0);
-        blocks.add(sum.blocks);
-        for (int w = 1; w < parts.size(); w++) {
+        for (int w = 0; w < parts.size(); w++) {
           blocks.add(parts.get(w).blocks);
-          sum = sum.add(parts.get(w));
+          summed.addAll(parts.get(w).blocks);
+          if (w > 0) {
+            sum = sum.add(parts.get(w));
+          }
         }
         // The round's tasks are done and the graph holds `start`: its array becomes the sum (no new 12 bytes per
         // parameter each round).
-        RoundResultBlocks.sumInto(start, blocks, resultChunkFloats);
+        RoundResultBlocks.sumInto(start, blocks, resultChunkFloats); // removes the summed blocks, also on failure
       } finally {
         bState.destroy();
-        // Blocks of failed or retried task attempts, or of a round that failed before the sum.
-        RoundResultBlocks.removeAll(blockPrefix);
+        // A failed round: the blocks of its tasks that had finished.
+        RoundResultBlocks.removeAllBut(stored.value(), summed);
       }
       int n = sum.workers;
       start.divide(n);
@@ -238,10 +247,11 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     private final LossScaler scaler;
     private final String blockPrefix;
     private final int chunkFloats;
+    private final CollectionAccumulator<String> stored;
 
     RoundTask(TrainingObjective<E> objective, Broadcast<String> conf, Broadcast<String> computeConf,
         Broadcast<FlatState> state, int startStep, int steps, int microBatch, int accumulation, double maxGradNorm,
-        long seed, LossScaler scaler, String blockPrefix, int chunkFloats) {
+        long seed, LossScaler scaler, String blockPrefix, int chunkFloats, CollectionAccumulator<String> stored) {
       this.objective = objective;
       this.conf = conf;
       this.computeConf = computeConf;
@@ -255,6 +265,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       this.scaler = scaler;
       this.blockPrefix = blockPrefix;
       this.chunkFloats = chunkFloats;
+      this.stored = stored;
     }
 
     @Override
@@ -310,6 +321,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         result.computeSeconds = (System.nanoTime() - t0) / 1e9;
         result.blocks = RoundResultBlocks.put(blockPrefix + "p" + worker + "-a"
             + org.apache.spark.TaskContext.get().taskAttemptId() + "-", g, chunkFloats);
+        result.blocks.forEach(stored::add);
         result.scaler = sc;
         return Collections.singletonList(result).iterator();
       } finally {

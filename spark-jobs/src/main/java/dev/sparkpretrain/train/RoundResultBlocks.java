@@ -34,7 +34,9 @@ import scala.runtime.AbstractFunction1;
  * {@code master().getMatchingBlockIds}); re-check on a Spark upgrade. Block ids are {@link TestBlockId}s: the only
  * kind with a free-form name that a remote executor can parse back ({@code BlockId.apply}), and one no part of Spark
  * manages on its own. Names are {@code test_sparkpretrain-<run>-r<round>-p<partition>-a<attempt>-c<chunk>}, unique
- * per run, round, partition, task attempt and chunk.
+ * per run, round, partition, task attempt and chunk. A task that fails removes what it stored; the driver removes the
+ * blocks it summed and, when a round fails, those of the tasks that had finished (their names reach the driver
+ * through an accumulator even when the job fails).
  */
 final class RoundResultBlocks {
   /** Default chunk size: 4 M floats (16 MiB); bert-mini's 50 MB state travels in 4 blocks per worker. */
@@ -146,27 +148,40 @@ final class RoundResultBlocks {
   }
 
   /**
-   * Removes every block whose name starts with {@code namePrefix} that the master knows of: what a failed round, a
-   * failed task attempt or a lost result descriptor left behind. One message to the master when there is none.
+   * Removes the named blocks that {@code done} does not hold: those of tasks that finished in a round that then
+   * failed, before the driver summed them.
    */
-  static void removeAll(String namePrefix) {
+  static void removeAllBut(List<String> names, java.util.Set<String> done) {
     BlockManager bm = SparkEnv.get().blockManager();
-    List<String> left = names(namePrefix);
+    List<String> left = new ArrayList<>();
+    for (String name : names) {
+      if (!done.contains(name)) {
+        left.add(name);
+      }
+    }
     remove(bm, left);
   }
 
-  /** Names of the blocks starting with {@code namePrefix} that the master knows of (tests, clean-up). */
-  static List<String> names(String namePrefix) {
+  /**
+   * Names of the blocks starting with {@code namePrefix} held by this JVM's block manager (in local mode, all of
+   * them). The master's own listing is not used: Spark 3.5 filters its block map on a thread pool while its
+   * endpoint updates the map (a ConcurrentModificationException seen when a broadcast was being removed).
+   */
+  static List<String> localNames(String namePrefix) {
     BlockManager bm = SparkEnv.get().blockManager();
     List<String> out = new ArrayList<>();
-    for (BlockId id : JavaConverters.seqAsJavaList(
-        bm.master().getMatchingBlockIds(new NamePrefix("test_" + namePrefix), false))) {
+    for (BlockId id : JavaConverters.seqAsJavaList(bm.getMatchingBlockIds(new NamePrefix("test_" + namePrefix)))) {
       out.add(((TestBlockId) id).id());
     }
     return out;
   }
 
-  /** A block id filter that the master can run (and serialize, if it is remote). */
+  /** Whether the master knows a location of the named block. */
+  static boolean masterKnows(String name) {
+    return !SparkEnv.get().blockManager().master().getLocations(new TestBlockId(name)).isEmpty();
+  }
+
+  /** A block id filter for {@code getMatchingBlockIds}. */
   private static final class NamePrefix extends AbstractFunction1<BlockId, Object> implements Serializable {
     private static final long serialVersionUID = 1L;
     private final String prefix;

@@ -59,40 +59,38 @@ public final class TrainJob {
     }
   }
 
-  /** The largest buffer Spark's Kryo serializer takes ({@code spark.kryoserializer.buffer.max} must be below 2048m). */
-  static final long MAX_RESULT_MIB = 2047;
+  /**
+   * The most parameters a run takes: the driver sums the workers' parameters ‖ Adam moments (3 floats per parameter)
+   * in one Java {@code float[]} ({@link FlatState}), whose length is at most {@code Integer.MAX_VALUE - 8}.
+   */
+  static final long MAX_PARAMETERS = (Integer.MAX_VALUE - 8) / 3;
 
   /**
    * Spark settings a training session needs for its model, which settings given to Spark override; fails, before
-   * Spark starts, for a model whose round result cannot travel.
+   * Spark starts, for a model the trainer cannot hold.
    *
-   * <p>Each round every worker returns its parameters and Adam's two moments (3 floats per parameter,
-   * {@link FlatState}) as one task result. Spark serializes a task result into one Kryo buffer
-   * ({@code spark.kryoserializer.buffer.max}: 64m by default, below 2048m at most) and aborts a job whose results
-   * add up to more than {@code spark.driver.maxResultSize} (1g by default). bert-mini with the demo's 4,000-piece
-   * vocabulary returns 50 MB per worker and fits the defaults; bert-base (30,522 pieces) returns 1.3 GB and needs both
-   * raised; bert-large (4 GB) cannot travel as one result.
+   * <p>Each round every worker leaves its parameters and Adam's two moments (12 bytes per parameter) in its
+   * executor's block manager in 16 MiB chunks and returns only their names ({@link RoundResultBlocks}), and the
+   * broadcast of the averaged state travels in Spark's 4 MiB pieces, so no Spark size limit grows with the model
+   * (before, each worker's state was one task result: one Kryo buffer below 2 GB, refused above ~173 M parameters).
+   * What grows is memory: the driver's heap holds the summed state (12 bytes per parameter) and, until the workers
+   * have read it, the broadcast's serialized pieces (12 more); each executor's storage memory holds its workers'
+   * chunks until the driver has summed them (or spills them to disk). The map is empty for every model today; the
+   * only limit left is {@link #MAX_PARAMETERS}.
    *
-   * <p>Example: {@code sessionDefaults("bert-base", 110_106_428L, 2)} gives
-   * {@code {spark.kryoserializer.buffer.max=1325m, spark.driver.maxResultSize=2906m}}.
+   * <p>Example: {@code sessionDefaults("bert-large", 340_000_000L)} gives {@code {}}; 800 M parameters fail.
    */
-  public static Map<String, String> sessionDefaults(String preset, long parameters, int workers) {
-    long resultMib = (3 * 4 * parameters + (1L << 20) - 1) / (1L << 20) + 64; // + metrics and serialization framing
-    if (resultMib > MAX_RESULT_MIB) {
-      throw new ConfigException(String.format(Locale.ROOT, "model.preset %s: %,d parameters; each worker returns its "
-          + "parameters and Adam moments (%,d MiB) as one Spark task result, and Spark serializes a task result into "
-          + "one buffer of at most %d MiB (spark.kryoserializer.buffer.max): presets up to about %d M parameters "
-          + "train today", preset, parameters, resultMib - 64, MAX_RESULT_MIB, (MAX_RESULT_MIB - 64) * (1L << 20) / 12
-          / 1_000_000));
+  public static Map<String, String> sessionDefaults(String preset, long parameters) {
+    if (parameters > MAX_PARAMETERS) {
+      throw new ConfigException(String.format(Locale.ROOT, "model.preset %s: %,d parameters; the driver sums the "
+          + "workers' parameters and Adam moments (3 floats per parameter) in one Java array of at most %,d floats: "
+          + "models up to %,d parameters train", preset, parameters, Integer.MAX_VALUE - 8, MAX_PARAMETERS));
     }
-    Map<String, String> out = new LinkedHashMap<>();
-    out.put("spark.kryoserializer.buffer.max", Math.max(64, resultMib) + "m");
-    out.put("spark.driver.maxResultSize", Math.max(1024, workers * resultMib + 256) + "m");
-    return out;
+    return new LinkedHashMap<>();
   }
 
   /**
-   * {@link #sessionDefaults(String, long, int)} for training {@code config} on the shards whose manifest is
+   * {@link #sessionDefaults(String, long)} for training {@code config} on the shards whose manifest is
    * {@code manifest} (the vocabulary size comes from the shards' tokenizer); counts the parameters from the graph
    * configuration without building the graph.
    */
@@ -105,7 +103,7 @@ public final class TrainJob {
     long parameters = dev.sparkpretrain.model.ModelSummary.of(config.model().preset(),
         dev.sparkpretrain.model.PretrainingGraphs.configuration(architecture, optimizer(config.trainer()), 0,
             org.nd4j.linalg.api.buffer.DataType.FLOAT)).parameters();
-    return sessionDefaults(config.model().preset(), parameters, config.trainer().workers());
+    return sessionDefaults(config.model().preset(), parameters);
   }
 
   public static OptimizerConfig optimizer(TrainerConfig t) {

@@ -48,7 +48,7 @@ class ParameterAveragingTrainerTest {
     ComputationGraph g = TrainerFixtures.graph(t, 42);
     trainer.fit(sc, rdd, g, 0, (steps, graph) -> {
       // Every round's blocks are gone from the block manager before the round is reported.
-      assertEquals(List.of(), RoundResultBlocks.names("sparkpretrain-"), "round result blocks left");
+      assertEquals(List.of(), RoundResultBlocks.localNames("sparkpretrain-"), "round result blocks left");
     });
     return g;
   }
@@ -183,15 +183,17 @@ class ParameterAveragingTrainerTest {
     String prefix = RoundResultBlocks.runPrefix("test") + "r0-";
     List<String> a = RoundResultBlocks.put(prefix + "p0-a0-", g, 5_000);
     List<String> b = RoundResultBlocks.put(prefix + "p1-a0-", g, 5_000);
-    assertEquals(a.size() + b.size(), RoundResultBlocks.names(prefix).size(), "held blocks are listed");
+    assertEquals(a.size() + b.size(), RoundResultBlocks.localNames(prefix).size(), "held blocks are listed");
+    assertTrue(RoundResultBlocks.masterKnows(a.get(0)));
     FlatState sum = new FlatState(expected.paramCount(), new float[expected.size()]);
     RoundResultBlocks.sumInto(sum, List.of(a, b), 5_000);
     expected.add(FlatState.of(g));
     org.junit.jupiter.api.Assertions.assertArrayEquals(expected.values(), sum.values());
-    assertEquals(List.of(), RoundResultBlocks.names(prefix), "removed after the sum");
+    assertEquals(List.of(), RoundResultBlocks.localNames(prefix), "removed after the sum");
     for (String name : a) {
       assertTrue(org.apache.spark.SparkEnv.get().blockManager()
           .getStatus(new org.apache.spark.storage.TestBlockId(name)).isEmpty(), name);
+      assertTrue(!RoundResultBlocks.masterKnows(name), name);
     }
 
     // A worker's block lost before the driver reads it: the sum fails, naming it, and removes the others.
@@ -202,11 +204,11 @@ class ParameterAveragingTrainerTest {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> RoundResultBlocks.sumInto(sum, List.of(c, d), 5_000));
     assertTrue(e.getMessage().contains(d.get(1)), e.getMessage());
-    assertEquals(List.of(), RoundResultBlocks.names(prefix), "removed after a failed sum too");
+    assertEquals(List.of(), RoundResultBlocks.localNames(prefix), "removed after a failed sum too");
 
-    // Left-overs of a failed attempt are swept by prefix.
-    RoundResultBlocks.put(prefix + "p2-a2-", g, 5_000);
-    RoundResultBlocks.removeAll(prefix);
-    assertEquals(List.of(), RoundResultBlocks.names(prefix));
+    // A failed round: blocks of finished tasks that were not summed are removed, the summed ones are not asked for.
+    List<String> e1 = RoundResultBlocks.put(prefix + "p2-a2-", g, 5_000);
+    RoundResultBlocks.removeAllBut(e1, java.util.Set.of());
+    assertEquals(List.of(), RoundResultBlocks.localNames(prefix));
   }
 }

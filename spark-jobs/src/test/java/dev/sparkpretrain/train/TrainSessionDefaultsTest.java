@@ -8,10 +8,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkpretrain.config.ConfigException;
 import dev.sparkpretrain.config.PretrainConfig;
+import dev.sparkpretrain.model.TransformerConfig;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The Spark limits a training session raises so that a round's result (parameters + Adam moments) can travel. */
+/**
+ * What a training session needs from Spark for its model: since round results travel as blocks in chunks, no Spark
+ * size limit grows with the model; only the driver's one summing array bounds it.
+ */
 class TrainSessionDefaultsTest {
   private static PretrainConfig config(String preset, int workers) {
     return PretrainConfig.parse("""
@@ -29,29 +33,20 @@ class TrainSessionDefaultsTest {
   }
 
   @Test
-  void bertBaseRaisesTheKryoBufferAndTheDriversResultLimit() {
-    // bert-base with its own 30,522-piece vocabulary: 110,106,428 parameters (the published count) -> 1,261 MiB.
-    Map<String, String> d = TrainJob.sessionDefaults(config("bert-base", 2), manifest(30_522));
-    assertEquals("1325m", d.get("spark.kryoserializer.buffer.max"));
-    assertEquals("2906m", d.get("spark.driver.maxResultSize"), "two workers' results, both held by the driver");
-    assertEquals(Map.of("spark.kryoserializer.buffer.max", "1325m", "spark.driver.maxResultSize", "2906m"),
-        TrainJob.sessionDefaults("bert-base", 110_106_428L, 2));
+  void everyPresetTrainsWithSparksDefaults() {
+    // bert-large, gpt2-medium, t5-base and t5-v1_1-base (above the old ~173 M limit of one task result) included.
+    for (String preset : TransformerConfig.presetNames()) {
+      assertEquals(Map.of(), TrainJob.sessionDefaults(config(preset, 8), manifest(50_257)), preset);
+    }
+    assertEquals(Map.of(), TrainJob.sessionDefaults("bert-large", 340_000_000L));
   }
 
   @Test
-  void smallModelsKeepSparksDefaultsAsAFloor() {
-    Map<String, String> d = TrainJob.sessionDefaults(config("bert-tiny", 2), manifest(1_000));
-    // A few MiB of state plus the 64 MiB margin: about Spark's own 64m default.
-    int kryoMib = Integer.parseInt(d.get("spark.kryoserializer.buffer.max").replace("m", ""));
-    assertTrue(kryoMib > 64 && kryoMib < 80, d.toString());
-    assertEquals("1024m", d.get("spark.driver.maxResultSize"));
-  }
-
-  @Test
-  void aModelWhoseResultCannotTravelFailsBeforeSparkNamingThePreset() {
+  void aModelAboveOneSummingArrayFailsBeforeSparkNamingThePreset() {
+    assertEquals(Map.of(), TrainJob.sessionDefaults("big", TrainJob.MAX_PARAMETERS));
     ConfigException e = assertThrows(ConfigException.class,
-        () -> TrainJob.sessionDefaults(config("bert-large", 2), manifest(30_522)));
-    assertTrue(e.getMessage().startsWith("model.preset bert-large: "), e.getMessage());
-    assertTrue(e.getMessage().contains("spark.kryoserializer.buffer.max"), e.getMessage());
+        () -> TrainJob.sessionDefaults("big", TrainJob.MAX_PARAMETERS + 1));
+    assertTrue(e.getMessage().startsWith("model.preset big: 715,827,880 parameters;"), e.getMessage());
+    assertTrue(e.getMessage().contains("715,827,879"), e.getMessage());
   }
 }
