@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
@@ -24,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * broadcasts to the workers, what each worker returns and what the driver sums and averages in place, one array per
  * direction (bert-mini: 4.2 M parameters + 8.4 M moments, 50 MB).
  *
- * <p>Every copy is a bulk copy: between ND4J's buffers and the heap array through {@code DataBuffer.asNioFloat()}
+ * <p>Every copy is a bulk copy: between ND4J's buffers and the heap array through nio views of ND4J's memory
  * (a memcpy), and through Kryo or Java serialization in 256 KB chunks of little-endian bytes. Before, the trainer
  * used {@code DataBuffer.asFloat()} (element by element), {@code createFromArray(..).reshape(..)} + {@code assign}
  * in every worker and an ND4J {@code divi} + {@code assign} on the driver: about half of the non-compute time of a
@@ -125,25 +126,24 @@ final class FlatState implements Serializable, KryoSerializable {
     }
     INDArray params = g.params();
     INDArray state = updaterState(g);
-    FloatBuffer[] parts = state == null ? new FloatBuffer[] {source(params)}
-        : new FloatBuffer[] {source(params), source(state)};
+    INDArray[] parts = state == null ? new INDArray[] {readable(params)}
+        : new INDArray[] {readable(params), readable(state)};
     long total = (long) length(params) + length(state);
     int part = 0;
+    long inPart = 0; // position inside parts[part]
     for (long from = 0; from < total; from += chunkFloats) {
       int n = (int) Math.min(chunkFloats, total - from);
       ByteBuffer chunk = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
       FloatBuffer floats = chunk.asFloatBuffer();
       while (floats.hasRemaining()) {
-        FloatBuffer src = parts[part];
-        if (!src.hasRemaining()) {
+        if (inPart == length(parts[part])) {
           part++;
+          inPart = 0;
           continue;
         }
-        int k = Math.min(src.remaining(), floats.remaining());
-        FloatBuffer slice = src.slice();
-        slice.limit(k);
-        floats.put(slice); // a memcpy when both are little-endian (x86, ARM)
-        src.position(src.position() + k);
+        int k = (int) Math.min(floats.remaining(), length(parts[part]) - inPart);
+        floats.put(window(parts[part], inPart, k)); // a memcpy when both are little-endian (x86, ARM)
+        inPart += k;
       }
       sink.accept(chunk);
     }
@@ -154,12 +154,31 @@ final class FlatState implements Serializable, KryoSerializable {
     void accept(ByteBuffer chunk);
   }
 
-  /** {@code a}'s values in C order as a buffer positioned at 0: ND4J's own buffer when it can be read as one block. */
-  private static FloatBuffer source(INDArray a) {
-    FloatBuffer b = wholeBuffer(a) ? a.data().asNioFloat() : FloatBuffer.wrap(a.dup('c').data().asFloat());
-    b.position(0);
-    b.limit(length(a));
-    return b;
+  /** {@code a} itself when its buffer can be read as one block, else a C-order copy that can. */
+  private static INDArray readable(INDArray a) {
+    return wholeBuffer(a) ? a : a.dup('c');
+  }
+
+  /** Floats per view of an ND4J buffer: nio buffers count bytes in an int, so larger buffers are read in windows. */
+  private static final int WINDOW = 1 << 26;
+
+  /**
+   * Floats {@code [from, from + n)} of {@code a}'s buffer ({@link #wholeBuffer} arrays, n at most {@link #WINDOW}) as a
+   * buffer over ND4J's memory, no copy. Buffers under 2 GB through {@code asNioFloat()}, which on the CUDA backend
+   * first brings the host copy up to date; larger ones (bert-large's Adam moments: 2.5 GB) through a JavaCPP pointer
+   * at the window, after asking for the host copy explicitly.
+   */
+  private static FloatBuffer window(INDArray a, long from, int n) {
+    if (a.data().length() * 4L <= Integer.MAX_VALUE) {
+      FloatBuffer b = a.data().asNioFloat();
+      b.limit((int) from + n);
+      b.position((int) from);
+      return b.slice();
+    }
+    Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST);
+    FloatPointer p = new FloatPointer(a.data().addressPointer());
+    p.position(from).limit(from + n);
+    return p.asBuffer();
   }
 
   /**
@@ -213,8 +232,10 @@ final class FlatState implements Serializable, KryoSerializable {
   private static void copy(INDArray a, float[] dst, int offset) {
     int n = length(a);
     if (wholeBuffer(a)) {
-      // On the CUDA backend asNioFloat() first brings the host copy up to date.
-      a.data().asNioFloat().get(dst, offset, n);
+      for (int from = 0; from < n; from += WINDOW) {
+        int k = Math.min(WINDOW, n - from);
+        window(a, from, k).get(dst, offset + from, k);
+      }
     } else {
       System.arraycopy(a.dup('c').data().asFloat(), 0, dst, offset, n);
     }
@@ -224,8 +245,10 @@ final class FlatState implements Serializable, KryoSerializable {
   private static void copy(float[] src, int offset, INDArray a) {
     int n = length(a);
     if (wholeBuffer(a)) {
-      FloatBuffer buffer = a.data().asNioFloat();
-      buffer.put(src, offset, n);
+      for (int from = 0; from < n; from += WINDOW) {
+        int k = Math.min(WINDOW, n - from);
+        window(a, from, k).put(src, offset + from, k);
+      }
       // The host copy is now the current one (the CUDA backend copies it to the device when next used).
       Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
     } else {
