@@ -169,15 +169,21 @@ final class FlatState implements Serializable, KryoSerializable {
    * at the window, after asking for the host copy explicitly.
    */
   private static FloatBuffer window(INDArray a, long from, int n) {
-    if (a.data().length() * 4L <= Integer.MAX_VALUE) {
+    return window(a, from, n, a.data().length() * 4L > Integer.MAX_VALUE);
+  }
+
+  /** {@link #window(INDArray, long, int)}, through the pointer when {@code viaPointer} (tests: both ways agree). */
+  static FloatBuffer window(INDArray a, long from, int n, boolean viaPointer) {
+    if (!viaPointer) {
       FloatBuffer b = a.data().asNioFloat();
       b.limit((int) from + n);
       b.position((int) from);
       return b.slice();
     }
     Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST);
-    FloatPointer p = new FloatPointer(a.data().addressPointer());
-    p.position(from).limit(from + n);
+    // getPointer moves the address itself: a position beyond 2 GB gave an empty nio view (JavaCPP 1.5.7).
+    FloatPointer p = new FloatPointer(a.data().addressPointer()).getPointer(from);
+    p.limit(n);
     return p.asBuffer();
   }
 

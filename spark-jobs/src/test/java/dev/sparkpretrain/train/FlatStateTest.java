@@ -164,4 +164,26 @@ class FlatStateTest {
     assertThrows(IllegalArgumentException.class,
         () -> rebuilt.accumulate(whole.length - 10, chunks.get(0), false, scratch), "a chunk past the end");
   }
+
+  @Test
+  void buffersAbove2GbAreReadThroughPointerWindowsThatAgreeWithNio() {
+    // The pointer path serves ND4J buffers above 2 GB (bert-large's Adam moments); here both paths on a small one.
+    org.nd4j.linalg.api.ndarray.INDArray a = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1000);
+    for (int from : new int[] {0, 1, 517, 990}) {
+      int n = 1000 - from;
+      java.nio.FloatBuffer nio = FlatState.window(a, from, n, false);
+      java.nio.FloatBuffer pointer = FlatState.window(a, from, n, true);
+      assertEquals(n, pointer.remaining());
+      float[] x = new float[n];
+      float[] y = new float[n];
+      nio.get(x);
+      pointer.get(y);
+      assertArrayEquals(x, y, "from " + from);
+      assertEquals(a.getFloat(from), y[0]);
+    }
+    // Writes through the pointer land in ND4J's buffer.
+    FlatState.window(a, 10, 2, true).put(new float[] {3f, 4f});
+    assertEquals(3f, a.getFloat(10));
+    assertEquals(4f, a.getFloat(11));
+  }
 }
