@@ -154,6 +154,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       WorkerResult sum;
       Set<String> summed = new HashSet<>();
       stored.reset();
+      boolean summedAll = false;
       try {
         // Descriptors only (block names and metrics), in partition order.
         List<WorkerResult> parts = data.mapPartitionsWithIndex(task, true).collect();
@@ -173,10 +174,15 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         // The round's tasks are done and the graph holds `start`: its array becomes the sum (no new 12 bytes per
         // parameter each round).
         RoundResultBlocks.sumInto(start, blocks, resultChunkFloats); // removes the summed blocks, also on failure
+        summedAll = true;
       } finally {
         bState.destroy();
-        // A failed round: the blocks of its tasks that had finished.
+        // A failed round: the blocks of its tasks that had finished (the accumulator misses a task whose success
+        // reached the scheduler after the failure; the sweep by name finds those).
         RoundResultBlocks.removeAllBut(stored.value(), summed);
+        if (!summedAll) {
+          RoundResultBlocks.removeLeftOvers(blockPrefix);
+        }
       }
       int n = sum.workers;
       start.divide(n);
@@ -319,8 +325,17 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
           }
         }
         result.computeSeconds = (System.nanoTime() - t0) / 1e9;
-        result.blocks = RoundResultBlocks.put(blockPrefix + "p" + worker + "-a"
-            + org.apache.spark.TaskContext.get().taskAttemptId() + "-", g, chunkFloats);
+        org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+        result.blocks = RoundResultBlocks.put(blockPrefix + "p" + worker + "-a" + task.taskAttemptId() + "-", g,
+            chunkFloats);
+        try {
+          // A task killed while it trained (its round failed elsewhere) runs on to here, as ND4J does not look at
+          // the kill flag; its result would be dropped with the names of its blocks: remove them now.
+          task.killTaskIfInterrupted();
+        } catch (RuntimeException e) {
+          RoundResultBlocks.removeAllBut(result.blocks, Set.of());
+          throw e;
+        }
         result.blocks.forEach(stored::add);
         result.scaler = sc;
         return Collections.singletonList(result).iterator();

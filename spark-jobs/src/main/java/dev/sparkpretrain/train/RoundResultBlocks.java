@@ -176,6 +176,36 @@ final class RoundResultBlocks {
     return out;
   }
 
+  /**
+   * After a failed round: removes every block named {@code namePrefix}… that this JVM's block manager or the master
+   * knows of. A task that finished just as its round failed has its blocks registered but its result (and its
+   * accumulator update) dropped. The master's listing can fail inside Spark 3.5 (see {@link #localNames}): it is
+   * tried three times, then the blocks it would have named stay until their executor exits (logged).
+   */
+  static void removeLeftOvers(String namePrefix) {
+    BlockManager bm = SparkEnv.get().blockManager();
+    java.util.Set<String> names = new java.util.LinkedHashSet<>(localNames(namePrefix));
+    RuntimeException last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        for (BlockId id : JavaConverters.seqAsJavaList(
+            bm.master().getMatchingBlockIds(new NamePrefix("test_" + namePrefix), false))) {
+          names.add(((TestBlockId) id).id());
+        }
+        last = null;
+        break;
+      } catch (RuntimeException e) {
+        last = e;
+      }
+    }
+    if (last != null) {
+      org.slf4j.LoggerFactory.getLogger(RoundResultBlocks.class).warn(
+          "could not list the blocks of a failed round on the executors ({}); they stay until their executor exits",
+          last.toString());
+    }
+    remove(bm, new ArrayList<>(names));
+  }
+
   /** Whether the master knows a location of the named block. */
   static boolean masterKnows(String name) {
     return !SparkEnv.get().blockManager().master().getLocations(new TestBlockId(name)).isEmpty();

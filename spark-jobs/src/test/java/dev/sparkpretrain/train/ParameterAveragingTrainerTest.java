@@ -211,4 +211,72 @@ class ParameterAveragingTrainerTest {
     RoundResultBlocks.removeAllBut(e1, java.util.Set.of());
     assertEquals(List.of(), RoundResultBlocks.localNames(prefix));
   }
+
+  @Test
+  void aFailedRoundLeavesNoBlocks() throws Exception {
+    // Worker 1's examples make its first step fail; worker 0 finishes (stores its blocks) or is killed, by timing.
+    List<BertExample> good = new ArrayList<>(data.subList(0, 40));
+    List<BertExample> bad = new ArrayList<>(data.subList(40, 80));
+    java.util.Set<Long> poison = new java.util.HashSet<>();
+    bad.forEach(e -> poison.add(TrainerFixtures.objective().exampleId(e)));
+    TrainerConfig t = TrainerFixtures.trainer(2, 4, 1, 2, 2);
+    ParameterAveragingTrainer<BertExample> trainer = new ParameterAveragingTrainer<>(t, 11,
+        new FailingObjective(TrainerFixtures.objective(), poison));
+    ComputationGraph g = TrainerFixtures.graph(t, 42);
+    org.apache.spark.SparkException e = assertThrows(org.apache.spark.SparkException.class,
+        () -> trainer.fit(sc, sc.parallelize(List.of(good, bad), 2), g, 0, (steps, graph) -> { }));
+    assertTrue(e.getMessage().contains("injected failure"), e.getMessage());
+    // A killed task may still be running its steps: wait until the executor is idle.
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (java.util.Arrays.stream(sc.sc().statusTracker().getExecutorInfos()).anyMatch(x -> x.numRunningTasks() > 0)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertEquals(List.of(), RoundResultBlocks.localNames("sparkpretrain-"), "blocks of a failed round");
+  }
+
+  /** The BERT objective, failing on any micro-batch that holds one of the poisoned examples. */
+  private record FailingObjective(BertTrainingObjective delegate, java.util.Set<Long> poison)
+      implements TrainingObjective<BertExample> {
+    @Override
+    public ComputationGraph build(dev.sparkpretrain.model.TransformerConfig model,
+        dev.sparkpretrain.model.OptimizerConfig optimizer, long seed) {
+      return delegate.build(model, optimizer, seed);
+    }
+
+    @Override
+    public BertExample fromRow(org.apache.spark.sql.Row row) {
+      return delegate.fromRow(row);
+    }
+
+    @Override
+    public long exampleId(BertExample example) {
+      return delegate.exampleId(example);
+    }
+
+    @Override
+    public BertExample forEpoch(BertExample example, long seed, int epoch) {
+      return delegate.forEpoch(example, seed, epoch);
+    }
+
+    @Override
+    public List<org.nd4j.linalg.dataset.api.MultiDataSet> microBatches(List<List<BertExample>> microBatches) {
+      return delegate.microBatches(microBatches);
+    }
+
+    @Override
+    public long tokens(List<BertExample> batch) {
+      for (BertExample e : batch) {
+        if (poison.contains(delegate.exampleId(e))) {
+          throw new IllegalStateException("injected failure");
+        }
+      }
+      return delegate.tokens(batch);
+    }
+
+    @Override
+    public TrainingObjective.Evaluation evaluate(ComputationGraph graph, List<BertExample> batch) {
+      return delegate.evaluate(graph, batch);
+    }
+  }
 }
