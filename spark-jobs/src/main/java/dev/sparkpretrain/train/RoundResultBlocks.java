@@ -34,9 +34,10 @@ import scala.runtime.AbstractFunction1;
  * {@code master().getMatchingBlockIds}); re-check on a Spark upgrade. Block ids are {@link TestBlockId}s: the only
  * kind with a free-form name that a remote executor can parse back ({@code BlockId.apply}), and one no part of Spark
  * manages on its own. Names are {@code test_sparkpretrain-<run>-r<round>-p<partition>-a<attempt>-c<chunk>}, unique
- * per run, round, partition, task attempt and chunk. A task that fails removes what it stored; the driver removes the
- * blocks it summed and, when a round fails, those of the tasks that had finished (their names reach the driver
- * through an accumulator even when the job fails).
+ * per run, round, partition, task attempt and chunk. A task that fails (or was killed while it trained) removes what it
+ * stored; the driver removes the blocks it summed and, when a round fails, those of the tasks that had finished (their
+ * names reach the driver through an accumulator) and any other block with the round's prefix that its block manager
+ * or the master lists ({@link #removeLeftOvers}).
  */
 final class RoundResultBlocks {
   /** Default chunk size: 4 M floats (16 MiB); bert-mini's 50 MB state travels in 4 blocks per worker. */
