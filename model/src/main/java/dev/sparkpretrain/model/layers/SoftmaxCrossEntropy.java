@@ -125,7 +125,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             double[] w = maskArray == null ? null : maskArray.dup('c').reshape(n).toDoubleVector();
             double loss = 0;
             double sumW = 0;
-            INDArray flat = p.reshape(n * c);
+            LabelProbabilities flat = new LabelProbabilities(p);
             for (int i = 0; i < n; i++) {
                 double wi = w == null ? 1.0 : w[i];
                 if (wi == 0) {
@@ -135,7 +135,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
                     throw new IllegalArgumentException("label " + y[i] + " outside [0, " + c + ") at row " + i);
                 }
                 sumW += wi;
-                loss -= wi * Math.log(Math.max(flat.getDouble((long) i * c + y[i]), 1e-38));
+                loss -= wi * Math.log(Math.max(flat.get((long) i * c + y[i]), 1e-38));
             }
             boolean perExample = layerConf().isPerExampleSum();
             long batch = input.size(0);
@@ -147,13 +147,49 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
                     rowScale[i] = wi * scale;
                     if (wi != 0) {
                         long idx = (long) i * c + y[i];
-                        flat.putScalar(idx, flat.getDouble(idx) - 1.0);
+                        flat.put(idx, flat.get(idx) - 1.0);
                     }
                 }
                 p.muliColumnVector(Nd4j.create(rowScale, new long[] {n, 1}, p.dataType()));
                 gradOut[0] = p;
             }
             return perExample ? loss / batch : sumW == 0 ? 0 : loss / sumW;
+        }
+
+        /**
+         * Element access to the probabilities by flat index: through the NIO view of the buffer where the array is
+         * dense, row-major and at offset 0 (always, as {@link #probabilities} makes it), else through
+         * {@code getDouble}/{@code putScalar}. One row of a causal LM's [B*T, V] probabilities needs two accesses,
+         * and {@code getDouble}/{@code putScalar} cost about a microsecond each. Values are the same either way
+         * (a float is read as a double and written back rounded, as {@code putScalar} does).
+         */
+        private static final class LabelProbabilities {
+            private final INDArray flat;
+            private final java.nio.FloatBuffer floats;
+            private final java.nio.DoubleBuffer doubles;
+
+            LabelProbabilities(INDArray p) {
+                boolean dense = p.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(p)
+                        && p.offset() == 0 && p.length() <= Integer.MAX_VALUE;
+                flat = p.reshape(p.length());
+                floats = dense && p.dataType() == DataType.FLOAT ? p.data().asNioFloat() : null;
+                doubles = dense && p.dataType() == DataType.DOUBLE ? p.data().asNioDouble() : null;
+            }
+
+            double get(long i) {
+                return floats != null ? floats.get(Math.toIntExact(i))
+                        : doubles != null ? doubles.get(Math.toIntExact(i)) : flat.getDouble(i);
+            }
+
+            void put(long i, double v) {
+                if (floats != null) {
+                    floats.put(Math.toIntExact(i), (float) v);
+                } else if (doubles != null) {
+                    doubles.put(Math.toIntExact(i), v);
+                } else {
+                    flat.putScalar(i, v);
+                }
+            }
         }
 
         @Override

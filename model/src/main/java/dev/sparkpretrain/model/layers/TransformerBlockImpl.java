@@ -119,8 +119,9 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         self.core = core[0];
         self.ctx = Attention.mergeHeads(context, batch, time, heads, d);
         INDArray out = Dense.forward(self.ctx, param("Wo"), bias("bo"));
-        self.drop = training ? Dropout.mask(out, c.getHiddenDropout()) : null;
-        INDArray sum = Dropout.apply(out, self.drop).addi(x);
+        INDArray[] dropped = Dropout.residual(out, x, c.getHiddenDropout(), training);
+        self.drop = dropped[1];
+        INDArray sum = dropped[0];
         if (pre()) {
             self.norm = st[0];
             return sum;
@@ -149,8 +150,9 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         cross.core = core[0];
         cross.ctx = Attention.mergeHeads(context, batch, time, heads, d);
         INDArray out = Dense.forward(cross.ctx, param("Wo2"), bias("bo2"));
-        cross.drop = training ? Dropout.mask(out, c.getHiddenDropout()) : null;
-        INDArray sum = Dropout.apply(out, cross.drop).addi(x);
+        INDArray[] dropped = Dropout.residual(out, x, c.getHiddenDropout(), training);
+        cross.drop = dropped[1];
+        INDArray sum = dropped[0];
         if (pre()) {
             cross.norm = st[0];
             return sum;
@@ -169,8 +171,9 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         ffnLinear = c.isGatedFeedForward() ? Dense.forward(ffnIn, param("W1linear"), bias("b1linear")) : null;
         ffnHidden = ffnLinear == null ? ffnAct.y() : ffnAct.y().mul(ffnLinear);
         INDArray f = Dense.forward(ffnHidden, param("W2"), bias("b2"));
-        ffnDrop = training ? Dropout.mask(f, c.getHiddenDropout()) : null;
-        INDArray sum = Dropout.apply(f, ffnDrop).addi(x);
+        INDArray[] dropped = Dropout.residual(f, x, c.getHiddenDropout(), training);
+        ffnDrop = dropped[1];
+        INDArray sum = dropped[0];
         if (pre()) {
             ffnNorm = st[0];
             return sum;

@@ -8,47 +8,58 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * Element-wise non-linearities of the feed-forward layers, each with its derivative. Every ND4J call is one pass over
  * the {@code [N, F]} activations (the largest tensors of a block), so the formulas are arranged for few passes and
- * forward keeps an auxiliary array ({@link Result#aux()}) that makes backward cheap. ND4J's own {@code PreciseGELU}
+ * forward keeps an auxiliary array ({@link Result#aux()}) that makes backward cheap: for the GELUs it is the
+ * derivative itself, and FLOAT inputs go through the fused Java kernels of {@link FloatKernels} (one pass for y and
+ * dy/du instead of ~12 libnd4j passes with a scalar erf and exp). ND4J's own {@code PreciseGELU}
  * is not used: it computes {@code (0.044715 x)^3} where GPT-2 has {@code 0.044715 x^3}.
  */
 public enum Activation {
-    /** Exact GELU, {@code x * Phi(x)} with the normal CDF (Hugging Face's "gelu"); aux = Phi(x). */
+    /** Exact GELU, {@code x * Phi(x)} with the normal CDF (Hugging Face's "gelu"); aux = dy/du. */
     GELU {
         @Override
         public Result forward(INDArray u) {
+            if (FloatKernels.applies(u)) {
+                INDArray[] yd = FloatKernels.gelu(u);
+                return new Result(yd[0], yd[1]);
+            }
             INDArray cdf = u.mul(SQRT1_2);
             Nd4j.getExecutioner().exec(new Erf(cdf, cdf));
             cdf.addi(1.0).muli(0.5);
-            return new Result(cdf.mul(u), cdf);
+            INDArray y = cdf.mul(u);
+            // d/du u Phi(u) = Phi(u) + u phi(u)
+            INDArray d = u.mul(u).muli(-0.5);
+            Transforms.exp(d, false).muli(INV_SQRT_2PI).muli(u).addi(cdf);
+            return new Result(y, d);
         }
 
         @Override
         public INDArray backward(INDArray u, Result r, INDArray dy) {
-            // d/du u Phi(u) = Phi(u) + u phi(u)
-            INDArray d = u.mul(u).muli(-0.5);
-            Transforms.exp(d, false).muli(INV_SQRT_2PI).muli(u).addi(r.aux());
-            return dy.muli(d);
+            return dy.muli(r.aux());
         }
     },
     /**
      * The tanh approximation {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))} of google-research/bert's and
-     * GPT-2's {@code gelu}, computed as {@code x * sigmoid(2 z)} (the same function); aux = the sigmoid.
+     * GPT-2's {@code gelu}, computed as {@code x * sigmoid(2 z)} (the same function); aux = dy/du.
      */
     GELU_TANH {
         @Override
         public Result forward(INDArray u) {
+            if (FloatKernels.applies(u)) {
+                INDArray[] yd = FloatKernels.geluTanh(u);
+                return new Result(yd[0], yd[1]);
+            }
             INDArray s = u.mul(u).muli(2 * SQRT_2_OVER_PI * GELU_K).addi(2 * SQRT_2_OVER_PI).muli(u);
             Transforms.sigmoid(s, false);
-            return new Result(s.mul(u), s);
+            INDArray y = s.mul(u);
+            // d/du u s(2z) = s + u s (1 - s) (2c + 6ck u^2)
+            INDArray d = u.mul(u).muli(6 * SQRT_2_OVER_PI * GELU_K).addi(2 * SQRT_2_OVER_PI).muli(u);
+            d.muli(s.rsub(1.0).muli(s)).addi(s);
+            return new Result(y, d);
         }
 
         @Override
         public INDArray backward(INDArray u, Result r, INDArray dy) {
-            // d/du u s(2z) = s + u s (1 - s) (2c + 6ck u^2)
-            INDArray s = r.aux();
-            INDArray d = u.mul(u).muli(6 * SQRT_2_OVER_PI * GELU_K).addi(2 * SQRT_2_OVER_PI).muli(u);
-            d.muli(s.rsub(1.0).muli(s)).addi(s);
-            return dy.muli(d);
+            return dy.muli(r.aux());
         }
     },
     /** ReLU, as T5 v1.0. */

@@ -5,7 +5,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Normalisation over the last dimension of a {@code [N, H]} matrix: layer norm (BERT, GPT-2) or T5's RMS norm (no
- * centring, no bias). Forward keeps what backward needs in a {@link State}.
+ * centring, no bias). Forward keeps what backward needs in a {@link State}. FLOAT arrays go through the one-pass
+ * kernels of {@link FloatKernels}; DOUBLE (gradient checks) through the ND4J ops below.
  */
 public enum Norm {
     LAYER(true),
@@ -27,6 +28,11 @@ public enum Norm {
 
     /** Normalises {@code x [N, H]}; {@code beta} is ignored (may be null) for RMS. Returns y and fills {@code state}. */
     public INDArray forward(INDArray x, INDArray gamma, INDArray beta, double eps, State[] state) {
+        if (FloatKernels.applies(x, gamma)) {
+            INDArray[] r = FloatKernels.norm(x, gamma, centred ? beta : null, eps, centred);
+            state[0] = new State(r[1], r[2]);
+            return r[0];
+        }
         INDArray xc = centred ? x.subColumnVector(x.mean(true, 1)) : x.dup();
         INDArray var = xc.mul(xc).mean(true, 1);
         INDArray invStd = Transforms.pow(var.addi(eps), -0.5, false);
@@ -44,6 +50,10 @@ public enum Norm {
      * {@code dBeta}. {@code dy} is left untouched.
      */
     public INDArray backward(INDArray dy, State s, INDArray gamma, INDArray dGamma, INDArray dBeta) {
+        if (FloatKernels.applies(dy, s.xhat(), gamma)) {
+            return FloatKernels.normBackward(dy, s.xhat(), s.invStd(), gamma, dGamma, centred ? dBeta : null,
+                    centred);
+        }
         Dense.columnSums(dy.mul(s.xhat()), dGamma);
         if (centred) {
             Dense.columnSums(dy, dBeta);
