@@ -115,70 +115,79 @@ public final class PrepareJob {
     DataConfig data = config.data();
     long seed = config.seed();
 
-    // 1. Read and clean. Every record ends up used, rejected (with reason) or a duplicate.
-    sc.setJobGroup("prepare", "prepare: read and clean " + data.input(), false);
+    // 1. Read and clean. Every record ends up used, rejected (with reason) or a duplicate. Nothing is cached here:
+    // rejections and the tallies of what was read travel with the documents, through the dedup shuffle, into the
+    // one cache after tokenization, from which all counts and the rejected rows come.
+    sc.setJobGroup("prepare", "prepare: read, clean, deduplicate and tokenize " + data.input(), false);
     TextCleaner cleaner = new TextCleaner(data);
     int minChars = data.minChars();
     int maxChars = data.maxChars();
-    JavaRDD<CleanedDocument> cleaned = dev.sparkpretrain.corpus.CorpusReader.read(sc, data)
-        .map(r -> clean(r, cleaner, minChars, maxChars))
-        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    // Clean documents are keyed by content hash; a rejection by itself (a record, never equal to a Long), so that
+    // it meets no document in the shuffle.
+    JavaPairRDD<Object, CleanedDocument> cleaned = dev.sparkpretrain.corpus.CorpusReader.read(sc, data)
+        .mapToPair(r -> {
+          CleanedDocument d = clean(r, cleaner, minChars, maxChars);
+          return new Tuple2<>(d.rejection() == null ? (Object) d.key() : d.rejection(), d);
+        });
 
-    // 2. Exact deduplication by content hash; the earliest (source, position) wins, deterministically. Without a
-    // map-side combine: duplicates are rare, and the combine held every text of a task in a size-tracked hash map
-    // (Spark's SizeEstimator walks it) only to write them all to the shuffle anyway.
-    JavaPairRDD<Long, CleanedDocument> clean = cleaned
-        .filter(d -> d.rejection() == null)
-        .mapToPair(d -> new Tuple2<>(d.key(), d));
-    JavaPairRDD<Long, CleanedDocument> unique = data.dedup()
-        ? clean.combineByKey(d -> d, PrepareJob::earliest, PrepareJob::earliest,
-            new HashPartitioner(clean.getNumPartitions()), false, null)
-        : clean;
-    // 2b. Near-duplicates (optional): the smallest content hash of each group survives. Counted as duplicates.
+    // 2. Exact deduplication by content hash; the earliest (source, position) wins, deterministically, carrying the
+    // tallies of its duplicates. Without a map-side combine: duplicates are rare, and the combine held every text of
+    // a task in a size-tracked hash map (Spark's SizeEstimator walks it) only to write them all to the shuffle anyway.
+    JavaPairRDD<Object, CleanedDocument> unique = data.dedup()
+        ? cleaned.combineByKey(d -> d, CleanedDocument::earliest, CleanedDocument::earliest,
+            new HashPartitioner(cleaned.getNumPartitions()), false, null)
+        : cleaned;
+    // 2b. Near-duplicates (optional): the smallest content hash of each group survives; the others keep only their
+    // tallies (counted as duplicates).
     NearDuplicates near = null;
     if (data.nearDedup().enabled()) {
       sc.setJobGroup("prepare", "prepare: find near-duplicates", false);
-      near = NearDuplicates.find(spark, unique, data.nearDedup(), seed);
-      unique = near.kept();
+      JavaPairRDD<Long, CleanedDocument> clean = unique.filter(d -> d._2().rejection() == null)
+          .mapToPair(d -> new Tuple2<>((Long) d._1(), d._2()));
+      near = NearDuplicates.find(spark, clean, data.nearDedup(), seed);
+      unique = near.marked().mapToPair(d -> new Tuple2<Object, CleanedDocument>(d._1(), d._2()))
+          .union(unique.filter(d -> d._2().rejection() != null));
+      sc.setJobGroup("prepare", "prepare: split sentences and tokenize", false);
     }
     long nearDuplicates = near == null ? 0 : near.removed();
 
     // 3. Sentences and token ids. Documents that yield no tokens are rejected too.
-    sc.setJobGroup("prepare", "prepare: split sentences and tokenize", false);
     Broadcast<Tokenizer> tok = sc.broadcast(tokenizer);
     boolean sentences = objective instanceof BertObjectiveConfig;
     // One document at a time into the cache (not a whole partition's list first).
-    JavaRDD<Tuple2<TokenizedDocument, Rejection>> tokenized = unique.values().mapPartitions(it -> {
+    JavaRDD<PreparedDocument> tokenized = unique.values().mapPartitions(it -> {
       SentenceSplitter splitter = sentences ? new SentenceSplitter() : null;
       Tokenizer t = tok.value();
-      return new java.util.Iterator<Tuple2<TokenizedDocument, Rejection>>() {
+      return new java.util.Iterator<PreparedDocument>() {
         @Override
         public boolean hasNext() {
           return it.hasNext();
         }
 
         @Override
-        public Tuple2<TokenizedDocument, Rejection> next() {
+        public PreparedDocument next() {
           CleanedDocument d = it.next();
+          if (d.rejection() != null || d.isNearDuplicate()) {
+            return new PreparedDocument(null, d.rejection(), d.copies(), d.invalidUtf8());
+          }
           TokenizedDocument td = tokenize(d.key(), d.text(), splitter, t);
           return td.tokenCount() == 0
-              ? new Tuple2<>(null, Rejection.of(d.source(), d.position(), "no_tokens", d.text()))
-              : new Tuple2<>(td, null);
+              ? new PreparedDocument(null, Rejection.of(d.source(), d.position(), "no_tokens", d.text()),
+                  d.copies(), d.invalidUtf8())
+              : new PreparedDocument(td, null, d.copies(), d.invalidUtf8());
         }
       };
     }).persist(StorageLevel.MEMORY_AND_DISK_SER());
-    JavaRDD<TokenizedDocument> documents = tokenized.filter(t -> t._1() != null).map(Tuple2::_1);
+    JavaRDD<TokenizedDocument> documents = tokenized.filter(t -> t.document() != null)
+        .map(PreparedDocument::document);
 
     long t0 = System.nanoTime();
-    // Counts in one pass over each persisted dataset (small maps, aggregated on the executors).
-    Counts read = cleaned.treeAggregate(new Counts(), Counts::addCleaned, Counts::merge);
-    Counts tokCounts = tokenized.treeAggregate(new Counts(), Counts::addTokenized, Counts::merge);
+    // All counts in one pass over the cache (small maps, aggregated on the executors).
+    Counts read = tokenized.treeAggregate(new Counts(), Counts::add, Counts::merge);
     Map<String, Long> rejectionsByReason = new TreeMap<>(read.rejections);
-    tokCounts.rejections.forEach((k, v) -> rejectionsByReason.merge(k, v, Long::sum));
-    long used = tokCounts.documents;
+    long used = read.used;
     long rejected = rejectionsByReason.values().stream().mapToLong(Long::longValue).sum();
-    long uniqueCount = tokCounts.documents + tokCounts.rejections.values().stream().mapToLong(Long::longValue).sum();
-    long duplicates = read.clean - uniqueCount;
+    long duplicates = read.documents - used - rejected;
     long invalidUtf8 = read.invalidUtf8;
     LOG.info("prepare: {} documents read, {} used, {} rejected, {} duplicates ({} near) ({} s)", read.documents, used,
         rejected, duplicates, nearDuplicates,
@@ -239,8 +248,7 @@ public final class PrepareJob {
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
 
     // 6. Rejected records, with where and why.
-    JavaRDD<Row> rejectedRows = cleaned.filter(d -> d.rejection() != null).map(d -> rejectionRow(d.rejection()))
-        .union(tokenized.filter(t -> t._2() != null).map(t -> rejectionRow(t._2())));
+    JavaRDD<Row> rejectedRows = tokenized.filter(t -> t.rejection() != null).map(t -> rejectionRow(t.rejection()));
     spark.createDataFrame(rejectedRows, REJECTION_SCHEMA).coalesce(1).write().mode(SaveMode.ErrorIfExists)
         .json(new Path(staging, REJECTED).toString());
 
@@ -269,7 +277,6 @@ public final class PrepareJob {
     writeJson(fs, new Path(staging, MANIFEST), manifest);
     LOG.info("prepare: manifest written ({} s)",
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
-    cleaned.unpersist(false);
     tokenized.unpersist(false);
     if (near != null) {
       near.release();
@@ -288,38 +295,29 @@ public final class PrepareJob {
     return manifest;
   }
 
-  /** Document counts of one pass, mergeable across partitions. */
+  /** Document counts of the cache, mergeable across partitions. */
   static final class Counts implements java.io.Serializable {
     long documents;
-    long clean;
+    long used;
     long invalidUtf8;
     long tokens;
     final Map<String, Long> rejections = new TreeMap<>();
 
-    Counts addCleaned(CleanedDocument d) {
-      documents++;
-      invalidUtf8 += d.invalidUtf8() ? 1 : 0;
-      if (d.rejection() == null) {
-        clean++;
-      } else {
+    Counts add(PreparedDocument d) {
+      documents += d.copies();
+      invalidUtf8 += d.invalidUtf8();
+      if (d.document() != null) {
+        used++;
+        tokens += d.document().tokenCount();
+      } else if (d.rejection() != null) {
         rejections.merge(d.rejection().reason(), 1L, Long::sum);
-      }
-      return this;
-    }
-
-    Counts addTokenized(Tuple2<TokenizedDocument, Rejection> t) {
-      if (t._1() != null) {
-        documents++;
-        tokens += t._1().tokenCount();
-      } else {
-        rejections.merge(t._2().reason(), 1L, Long::sum);
       }
       return this;
     }
 
     Counts merge(Counts o) {
       documents += o.documents;
-      clean += o.clean;
+      used += o.used;
       invalidUtf8 += o.invalidUtf8;
       tokens += o.tokens;
       o.rejections.forEach((k, v) -> rejections.merge(k, v, Long::sum));
@@ -345,11 +343,6 @@ public final class PrepareJob {
           Rejection.of(d.source(), d.position(), reason, d.text()));
     }
     return new CleanedDocument(ContentHash.of(text), d.source(), d.position(), text, d.invalidUtf8(), null);
-  }
-
-  private static CleanedDocument earliest(CleanedDocument a, CleanedDocument b) {
-    int c = a.source().compareTo(b.source());
-    return c < 0 || (c == 0 && a.position() <= b.position()) ? a : b;
   }
 
   /** Token ids per sentence, or the whole text as one segment when {@code splitter} is null. */
