@@ -182,8 +182,17 @@ public final class PrepareJob {
         .map(PreparedDocument::document);
 
     long t0 = System.nanoTime();
-    // All counts in one pass over the cache (small maps, aggregated on the executors).
-    Counts read = tokenized.treeAggregate(new Counts(), Counts::add, Counts::merge);
+    // 3b. The rejected rows, and all document counts on the way (a result stage: Spark applies each task's
+    // accumulator updates once): the first pass over the cache, one JSON file per partition that has rejections.
+    CountsAccumulator counted = new CountsAccumulator();
+    spark.sparkContext().register(counted, "prepare document counts");
+    JavaRDD<Row> rejectedRows = tokenized.filter(t -> {
+      counted.add(t);
+      return t.rejection() != null;
+    }).map(t -> rejectionRow(t.rejection()));
+    spark.createDataFrame(rejectedRows, REJECTION_SCHEMA).write().mode(SaveMode.ErrorIfExists)
+        .json(new Path(staging, REJECTED).toString());
+    Counts read = counted.value();
     Map<String, Long> rejectionsByReason = new TreeMap<>(read.rejections);
     long used = read.used;
     long rejected = rejectionsByReason.values().stream().mapToLong(Long::longValue).sum();
@@ -193,6 +202,7 @@ public final class PrepareJob {
         rejected, duplicates, nearDuplicates,
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     if (used < 2) {
+      fs.delete(staging, true);
       throw new IllegalStateException("only " + used + " usable documents in " + data.input()
           + " (rejections: " + rejectionsByReason + "); BERT needs at least 2 for next-sentence pairs");
     }
@@ -247,12 +257,7 @@ public final class PrepareJob {
     LOG.info("prepare: wrote train and validation ({} s)",
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
 
-    // 6. Rejected records, with where and why.
-    JavaRDD<Row> rejectedRows = tokenized.filter(t -> t.rejection() != null).map(t -> rejectionRow(t.rejection()));
-    spark.createDataFrame(rejectedRows, REJECTION_SCHEMA).coalesce(1).write().mode(SaveMode.ErrorIfExists)
-        .json(new Path(staging, REJECTED).toString());
-
-    // 7. Manifest: counts of the rows as they were written, rows per file from the Parquet footers.
+    // 5. Manifest: counts of the rows as they were written, rows per file from the Parquet footers.
     Map<String, ObjectNode> written = new TreeMap<>();
     written.put("train", rowCounts.counts(false));
     written.put("validation", rowCounts.counts(true));
@@ -322,6 +327,43 @@ public final class PrepareJob {
       tokens += o.tokens;
       o.rejections.forEach((k, v) -> rejections.merge(k, v, Long::sum));
       return this;
+    }
+  }
+
+  /** {@link Counts} summed by Spark from the tasks that saw the documents. */
+  static final class CountsAccumulator extends org.apache.spark.util.AccumulatorV2<PreparedDocument, Counts> {
+    private Counts counts = new Counts();
+
+    @Override
+    public boolean isZero() {
+      return counts.documents == 0 && counts.rejections.isEmpty();
+    }
+
+    @Override
+    public CountsAccumulator copy() {
+      CountsAccumulator c = new CountsAccumulator();
+      c.counts = new Counts().merge(counts);
+      return c;
+    }
+
+    @Override
+    public void reset() {
+      counts = new Counts();
+    }
+
+    @Override
+    public void add(PreparedDocument d) {
+      counts.add(d);
+    }
+
+    @Override
+    public void merge(org.apache.spark.util.AccumulatorV2<PreparedDocument, Counts> other) {
+      counts.merge(other.value());
+    }
+
+    @Override
+    public Counts value() {
+      return counts;
     }
   }
 
