@@ -238,7 +238,7 @@ public final class PrepareJob {
           int window = gpt.maxSeqLength() + 1;
           splitRows = PackedWindows.of(splitDocs, window, special.endOfText()).map(w -> {
             rowCounts.add(validation, w._2().length, w._2().length < window ? 1 : 0);
-            return RowFactory.create(ContentHash.mix(salt, w._1()), w._2(), split(validation));
+            return RowFactory.create(ContentHash.mix(salt, w._1()), w._2(), splitColumn(validation));
           });
         } else {
           splitRows = t5Rows(splitDocs, (T5ObjectiveConfig) objective, tokenizer.vocabSize(), special.eos(), salt,
@@ -252,7 +252,7 @@ public final class PrepareJob {
     long target = data.targetShardMb() * 1024L * 1024L;
     // ~4 bytes per id once compressed, a sequence's worth of ids per row: a rough row size for the file bound.
     long rowsPerFile = Math.max(1, target / (4L * objective.maxSeqLength()));
-    writeSplits(spark.createDataFrame(rows, schema.add(SPLIT, DataTypes.StringType, false)), rowsPerFile, fs,
+    writeSplits(spark.createDataFrame(rows, schema.add(SPLIT, DataTypes.IntegerType, false)), rowsPerFile, fs,
         staging, schema);
     LOG.info("prepare: wrote train and validation ({} s)",
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
@@ -403,8 +403,8 @@ public final class PrepareJob {
 
   /**
    * BERT examples of both splits, {@code dupe_factor} differently masked copies per document, each copy its own RNG
-   * stream; each row ends with its split's name. {@code pool} is null with sentence-order prediction, which never
-   * draws from other documents.
+   * stream; each row ends with its split ({@link #splitColumn}). {@code pool} is null with sentence-order prediction,
+   * which never draws from other documents.
    */
   static JavaRDD<Row> bertRows(JavaRDD<TokenizedDocument> docs, Broadcast<RandomNextPool> pool,
       BertObjectiveConfig bert, BertVocab vocab, long seed, double validationFraction, WrittenCounts counts) {
@@ -422,7 +422,7 @@ public final class PrepareJob {
           } else {
             counts.add(validation, e.inputIds().length, e.nextSentenceLabel());
           }
-          out.add(BertShards.toRow(e, masking, split(validation)));
+          out.add(BertShards.toRow(e, masking, splitColumn(validation)));
         }
       }
       return out.iterator();
@@ -431,7 +431,7 @@ public final class PrepareJob {
 
   /**
    * T5: seqio concatenates documents without a separator, cuts chunks of tokens_length, corrupts each. Each row
-   * ends with its split's name.
+   * ends with its split ({@link #splitColumn}).
    */
   static JavaRDD<Row> t5Rows(JavaRDD<TokenizedDocument> docs, T5ObjectiveConfig t5, int vocabSize, int eos,
       long salt, boolean validation, WrittenCounts counts) {
@@ -439,7 +439,7 @@ public final class PrepareJob {
         t5.meanNoiseSpanLength());
     double density = t5.noiseDensity();
     double spanLength = t5.meanNoiseSpanLength();
-    String split = split(validation);
+    int split = splitColumn(validation);
     return PackedWindows.of(docs, lengths.tokensLength(), -1).map(w -> {
       long id = ContentHash.mix(salt, w._1());
       SpanCorruption.Example e = SpanCorruption.corrupt(w._2(), density, spanLength, vocabSize, eos,
@@ -451,6 +451,15 @@ public final class PrepareJob {
 
   static String split(boolean validation) {
     return validation ? "validation" : "train";
+  }
+
+  /**
+   * The value of the {@code split} column that routes a row to its split's folder: 0 train, 1 validation. An int,
+   * not the split's name: the write sorts every task's rows by (split, example_id), and comparing two strings for
+   * each pair of rows showed in the profile.
+   */
+  static int splitColumn(boolean validation) {
+    return validation ? 1 : 0;
   }
 
   static String objectiveName(ObjectiveConfig o) {
@@ -545,9 +554,9 @@ public final class PrepareJob {
           .option("maxRecordsPerFile", rowsPerFile)
           .mode(SaveMode.ErrorIfExists)
           .parquet(all.toString());
-      for (String split : List.of("train", "validation")) {
-        Path dir = new Path(all, SPLIT + "=" + split);
-        Path to = new Path(staging, split);
+      for (boolean validation : new boolean[] {false, true}) {
+        Path dir = new Path(all, SPLIT + "=" + splitColumn(validation));
+        Path to = new Path(staging, split(validation));
         if (fs.exists(dir)) {
           if (!fs.rename(dir, to)) {
             throw new IOException("could not rename " + dir + " to " + to);
