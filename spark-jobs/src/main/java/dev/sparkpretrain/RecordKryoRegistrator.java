@@ -22,7 +22,8 @@ public final class RecordKryoRegistrator implements KryoRegistrator {
    * id instead of the class name before each one. Appending keeps the ids of the others.
    */
   static final List<Class<?>> FREQUENT = List.of(Document.class, CorpusRecord.class, Rejection.class,
-      TokenizedDocument.class, BertExample.class, dev.sparkpretrain.jobs.prepare.CleanedDocument.class);
+      TokenizedDocument.class, BertExample.class, dev.sparkpretrain.jobs.prepare.CleanedDocument.class,
+      dev.sparkpretrain.jobs.prepare.PreparedDocument.class);
 
   @Override
   public void registerClasses(Kryo kryo) {

@@ -2,9 +2,7 @@ package dev.sparkpretrain.objective;
 
 import dev.sparkpretrain.config.BertObjectiveConfig;
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -59,41 +57,54 @@ public final class MaskedLm {
    */
   public static Predictions create(int[] tokens, boolean[] special, boolean[] wordStart, double maskedLmProb,
       int maxPredictions, boolean wholeWord, BertVocab vocab, SplittableRandom rng) {
-    List<int[]> candidates = new ArrayList<>();
-    int[] group = new int[tokens.length];
-    int groupLen = 0;
-    for (int i = 0; i < tokens.length; i++) {
+    // Candidate groups as runs of positions: group g is [groupStart[g], groupStart[g] + groupLength[g]). Positions
+    // are consecutive within a group (a word's pieces, or one token), so two int arrays hold them all, where a list
+    // of int[] allocated one array per token.
+    int len = tokens.length;
+    int[] groupStart = new int[len];
+    int[] groupLength = new int[len];
+    int groups = 0;
+    int runLength = 0;
+    for (int i = 0; i < len; i++) {
       if (special[i]) {
-        if (groupLen > 0) {
-          candidates.add(Arrays.copyOf(group, groupLen));
-          groupLen = 0;
+        if (runLength > 0) {
+          groupLength[groups++] = runLength;
+          runLength = 0;
         }
         continue;
       }
-      if (groupLen > 0 && !(wholeWord && !wordStart[i])) {
-        candidates.add(Arrays.copyOf(group, groupLen));
-        groupLen = 0;
+      if (runLength > 0 && !(wholeWord && !wordStart[i])) {
+        groupLength[groups++] = runLength;
+        runLength = 0;
       }
-      group[groupLen++] = i;
+      if (runLength == 0) {
+        groupStart[groups] = i;
+      }
+      runLength++;
     }
-    if (groupLen > 0) {
-      candidates.add(Arrays.copyOf(group, groupLen));
+    if (runLength > 0) {
+      groupLength[groups++] = runLength;
     }
-    shuffle(candidates, rng);
+    int[] order = new int[groups];
+    for (int g = 0; g < groups; g++) {
+      order[g] = g;
+    }
+    shuffle(order, rng);
 
-    int numToPredict = Math.min(maxPredictions, Math.max(1, (int) Math.round(tokens.length * maskedLmProb)));
-    int[] positions = new int[numToPredict];
-    int[] labels = new int[numToPredict];
+    int numToPredict = Math.min(maxPredictions, Math.max(1, (int) Math.round(len * maskedLmProb)));
+    // (position << 32 | original id) per prediction: sorting these sorts by position (positions are distinct)
+    // and keeps each label beside its position.
+    long[] predictions = new long[numToPredict];
     int n = 0;
-    for (int[] indexSet : candidates) {
+    for (int g : order) {
       if (n >= numToPredict) {
         break;
       }
       // With whole-word masking a word that would overshoot the budget is skipped, not split.
-      if (n + indexSet.length > numToPredict) {
+      if (n + groupLength[g] > numToPredict) {
         continue;
       }
-      for (int index : indexSet) {
+      for (int index = groupStart[g]; index < groupStart[g] + groupLength[g]; index++) {
         int original = tokens[index];
         int replacement;
         if (rng.nextDouble() < 0.8) {
@@ -104,32 +115,26 @@ public final class MaskedLm {
           replacement = vocab.firstRandomId() + rng.nextInt(vocab.vocabSize() - vocab.firstRandomId()); // 10% random
         }
         tokens[index] = replacement;
-        positions[n] = index;
-        labels[n] = original;
-        n++;
+        predictions[n++] = (long) index << 32 | (original & 0xFFFF_FFFFL);
       }
     }
-    // Sort by position, keeping labels aligned.
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Integer.compare(positions[a], positions[b]));
+    Arrays.sort(predictions, 0, n);
     int[] p = new int[n];
     int[] l = new int[n];
     for (int i = 0; i < n; i++) {
-      p[i] = positions[order[i]];
-      l[i] = labels[order[i]];
+      p[i] = (int) (predictions[i] >>> 32);
+      l[i] = (int) predictions[i];
     }
     return new Predictions(p, l);
   }
 
-  static <T> void shuffle(List<T> list, SplittableRandom rng) {
-    for (int i = list.size() - 1; i > 0; i--) {
+  /** Fisher-Yates from the end, as {@code random.shuffle}: each group's place is drawn once. */
+  static void shuffle(int[] a, SplittableRandom rng) {
+    for (int i = a.length - 1; i > 0; i--) {
       int j = rng.nextInt(i + 1);
-      T t = list.get(i);
-      list.set(i, list.get(j));
-      list.set(j, t);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
     }
   }
 }

@@ -50,8 +50,11 @@ public final class BertShards {
     return masking == Masking.DYNAMIC ? DYNAMIC_SCHEMA : SCHEMA;
   }
 
-  /** A row of {@link #schema}{@code (masking)} with one more column after the schema's: the split it is written to. */
-  static Row toRow(BertExample e, Masking masking, String split) {
+  /**
+   * A row of {@link #schema}{@code (masking)} with one more column after the schema's: the split it is written to
+   * ({@link PrepareJob#splitColumn}).
+   */
+  static Row toRow(BertExample e, Masking masking, int split) {
     if (masking == Masking.DYNAMIC) {
       return RowFactory.create(e.exampleId(), e.inputIds(), e.segmentIds(), e.nextSentenceLabel(), starts(e), split);
     }

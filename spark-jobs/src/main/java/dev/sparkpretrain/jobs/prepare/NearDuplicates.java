@@ -47,9 +47,11 @@ final class NearDuplicates {
 
   private final JavaRDD<Long> removedKeys;
   private final long removed;
+  private final JavaPairRDD<Long, CleanedDocument> docs;
   private final JavaPairRDD<Long, CleanedDocument> kept;
 
   private NearDuplicates(JavaPairRDD<Long, CleanedDocument> docs, JavaRDD<Long> removedKeys) {
+    this.docs = docs;
     long t0 = System.nanoTime();
     this.removedKeys = removedKeys;
     this.removed = removedKeys.count();
@@ -86,6 +88,15 @@ final class NearDuplicates {
   /** The documents that are not near-duplicates of a document with a smaller content hash. */
   JavaPairRDD<Long, CleanedDocument> kept() {
     return kept;
+  }
+
+  /**
+   * All the documents, each near-duplicate reduced to its tallies ({@link CleanedDocument#nearDuplicate()}), so that
+   * the documents it stands for are still counted (as duplicates).
+   */
+  JavaPairRDD<Long, CleanedDocument> marked() {
+    return docs.leftOuterJoin(removedKeys.mapToPair(k -> new Tuple2<>(k, true)))
+        .mapValues(t -> t._2().isPresent() ? t._1().nearDuplicate() : t._1());
   }
 
   /** How many documents were removed. */

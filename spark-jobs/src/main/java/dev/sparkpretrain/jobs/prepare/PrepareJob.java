@@ -115,75 +115,94 @@ public final class PrepareJob {
     DataConfig data = config.data();
     long seed = config.seed();
 
-    // 1. Read and clean. Every record ends up used, rejected (with reason) or a duplicate.
-    sc.setJobGroup("prepare", "prepare: read and clean " + data.input(), false);
+    // 1. Read and clean. Every record ends up used, rejected (with reason) or a duplicate. Nothing is cached here:
+    // rejections and the tallies of what was read travel with the documents, through the dedup shuffle, into the
+    // one cache after tokenization, from which all counts and the rejected rows come.
+    sc.setJobGroup("prepare", "prepare: read, clean, deduplicate and tokenize " + data.input(), false);
     TextCleaner cleaner = new TextCleaner(data);
     int minChars = data.minChars();
     int maxChars = data.maxChars();
-    JavaRDD<CleanedDocument> cleaned = dev.sparkpretrain.corpus.CorpusReader.read(sc, data)
-        .map(r -> clean(r, cleaner, minChars, maxChars))
-        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    // Clean documents are keyed by content hash; a rejection by itself (a record, never equal to a Long), so that
+    // it meets no document in the shuffle.
+    JavaPairRDD<Object, CleanedDocument> cleaned = dev.sparkpretrain.corpus.CorpusReader.read(sc, data)
+        .mapToPair(r -> {
+          CleanedDocument d = clean(r, cleaner, minChars, maxChars);
+          return new Tuple2<>(d.rejection() == null ? (Object) d.key() : d.rejection(), d);
+        });
 
-    // 2. Exact deduplication by content hash; the earliest (source, position) wins, deterministically. Without a
-    // map-side combine: duplicates are rare, and the combine held every text of a task in a size-tracked hash map
-    // (Spark's SizeEstimator walks it) only to write them all to the shuffle anyway.
-    JavaPairRDD<Long, CleanedDocument> clean = cleaned
-        .filter(d -> d.rejection() == null)
-        .mapToPair(d -> new Tuple2<>(d.key(), d));
-    JavaPairRDD<Long, CleanedDocument> unique = data.dedup()
-        ? clean.combineByKey(d -> d, PrepareJob::earliest, PrepareJob::earliest,
-            new HashPartitioner(clean.getNumPartitions()), false, null)
-        : clean;
-    // 2b. Near-duplicates (optional): the smallest content hash of each group survives. Counted as duplicates.
+    // 2. Exact deduplication by content hash; the earliest (source, position) wins, deterministically, carrying the
+    // tallies of its duplicates. Without a map-side combine: duplicates are rare, and the combine held every text of
+    // a task in a size-tracked hash map (Spark's SizeEstimator walks it) only to write them all to the shuffle anyway.
+    JavaPairRDD<Object, CleanedDocument> unique = data.dedup()
+        ? cleaned.combineByKey(d -> d, CleanedDocument::earliest, CleanedDocument::earliest,
+            new HashPartitioner(cleaned.getNumPartitions()), false, null)
+        : cleaned;
+    // 2b. Near-duplicates (optional): the smallest content hash of each group survives; the others keep only their
+    // tallies (counted as duplicates).
     NearDuplicates near = null;
     if (data.nearDedup().enabled()) {
       sc.setJobGroup("prepare", "prepare: find near-duplicates", false);
-      near = NearDuplicates.find(spark, unique, data.nearDedup(), seed);
-      unique = near.kept();
+      JavaPairRDD<Long, CleanedDocument> clean = unique.filter(d -> d._2().rejection() == null)
+          .mapToPair(d -> new Tuple2<>((Long) d._1(), d._2()));
+      near = NearDuplicates.find(spark, clean, data.nearDedup(), seed);
+      unique = near.marked().mapToPair(d -> new Tuple2<Object, CleanedDocument>(d._1(), d._2()))
+          .union(unique.filter(d -> d._2().rejection() != null));
+      sc.setJobGroup("prepare", "prepare: split sentences and tokenize", false);
     }
     long nearDuplicates = near == null ? 0 : near.removed();
 
     // 3. Sentences and token ids. Documents that yield no tokens are rejected too.
-    sc.setJobGroup("prepare", "prepare: split sentences and tokenize", false);
     Broadcast<Tokenizer> tok = sc.broadcast(tokenizer);
     boolean sentences = objective instanceof BertObjectiveConfig;
     // One document at a time into the cache (not a whole partition's list first).
-    JavaRDD<Tuple2<TokenizedDocument, Rejection>> tokenized = unique.values().mapPartitions(it -> {
+    JavaRDD<PreparedDocument> tokenized = unique.values().mapPartitions(it -> {
       SentenceSplitter splitter = sentences ? new SentenceSplitter() : null;
       Tokenizer t = tok.value();
-      return new java.util.Iterator<Tuple2<TokenizedDocument, Rejection>>() {
+      return new java.util.Iterator<PreparedDocument>() {
         @Override
         public boolean hasNext() {
           return it.hasNext();
         }
 
         @Override
-        public Tuple2<TokenizedDocument, Rejection> next() {
+        public PreparedDocument next() {
           CleanedDocument d = it.next();
+          if (d.rejection() != null || d.isNearDuplicate()) {
+            return new PreparedDocument(null, d.rejection(), d.copies(), d.invalidUtf8());
+          }
           TokenizedDocument td = tokenize(d.key(), d.text(), splitter, t);
           return td.tokenCount() == 0
-              ? new Tuple2<>(null, Rejection.of(d.source(), d.position(), "no_tokens", d.text()))
-              : new Tuple2<>(td, null);
+              ? new PreparedDocument(null, Rejection.of(d.source(), d.position(), "no_tokens", d.text()),
+                  d.copies(), d.invalidUtf8())
+              : new PreparedDocument(td, null, d.copies(), d.invalidUtf8());
         }
       };
     }).persist(StorageLevel.MEMORY_AND_DISK_SER());
-    JavaRDD<TokenizedDocument> documents = tokenized.filter(t -> t._1() != null).map(Tuple2::_1);
+    JavaRDD<TokenizedDocument> documents = tokenized.filter(t -> t.document() != null)
+        .map(PreparedDocument::document);
 
     long t0 = System.nanoTime();
-    // Counts in one pass over each persisted dataset (small maps, aggregated on the executors).
-    Counts read = cleaned.treeAggregate(new Counts(), Counts::addCleaned, Counts::merge);
-    Counts tokCounts = tokenized.treeAggregate(new Counts(), Counts::addTokenized, Counts::merge);
+    // 3b. The rejected rows, and all document counts on the way (a result stage: Spark applies each task's
+    // accumulator updates once): the first pass over the cache, one JSON file per partition that has rejections.
+    CountsAccumulator counted = new CountsAccumulator();
+    spark.sparkContext().register(counted, "prepare document counts");
+    JavaRDD<Row> rejectedRows = tokenized.filter(t -> {
+      counted.add(t);
+      return t.rejection() != null;
+    }).map(t -> rejectionRow(t.rejection()));
+    spark.createDataFrame(rejectedRows, REJECTION_SCHEMA).write().mode(SaveMode.ErrorIfExists)
+        .json(new Path(staging, REJECTED).toString());
+    Counts read = counted.value();
     Map<String, Long> rejectionsByReason = new TreeMap<>(read.rejections);
-    tokCounts.rejections.forEach((k, v) -> rejectionsByReason.merge(k, v, Long::sum));
-    long used = tokCounts.documents;
+    long used = read.used;
     long rejected = rejectionsByReason.values().stream().mapToLong(Long::longValue).sum();
-    long uniqueCount = tokCounts.documents + tokCounts.rejections.values().stream().mapToLong(Long::longValue).sum();
-    long duplicates = read.clean - uniqueCount;
+    long duplicates = read.documents - used - rejected;
     long invalidUtf8 = read.invalidUtf8;
     LOG.info("prepare: {} documents read, {} used, {} rejected, {} duplicates ({} near) ({} s)", read.documents, used,
         rejected, duplicates, nearDuplicates,
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     if (used < 2) {
+      fs.delete(staging, true);
       throw new IllegalStateException("only " + used + " usable documents in " + data.input()
           + " (rejections: " + rejectionsByReason + "); BERT needs at least 2 for next-sentence pairs");
     }
@@ -219,7 +238,7 @@ public final class PrepareJob {
           int window = gpt.maxSeqLength() + 1;
           splitRows = PackedWindows.of(splitDocs, window, special.endOfText()).map(w -> {
             rowCounts.add(validation, w._2().length, w._2().length < window ? 1 : 0);
-            return RowFactory.create(ContentHash.mix(salt, w._1()), w._2(), split(validation));
+            return RowFactory.create(ContentHash.mix(salt, w._1()), w._2(), splitColumn(validation));
           });
         } else {
           splitRows = t5Rows(splitDocs, (T5ObjectiveConfig) objective, tokenizer.vocabSize(), special.eos(), salt,
@@ -233,18 +252,12 @@ public final class PrepareJob {
     long target = data.targetShardMb() * 1024L * 1024L;
     // ~4 bytes per id once compressed, a sequence's worth of ids per row: a rough row size for the file bound.
     long rowsPerFile = Math.max(1, target / (4L * objective.maxSeqLength()));
-    writeSplits(spark.createDataFrame(rows, schema.add(SPLIT, DataTypes.StringType, false)), rowsPerFile, fs,
+    writeSplits(spark.createDataFrame(rows, schema.add(SPLIT, DataTypes.IntegerType, false)), rowsPerFile, fs,
         staging, schema);
     LOG.info("prepare: wrote train and validation ({} s)",
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
 
-    // 6. Rejected records, with where and why.
-    JavaRDD<Row> rejectedRows = cleaned.filter(d -> d.rejection() != null).map(d -> rejectionRow(d.rejection()))
-        .union(tokenized.filter(t -> t._2() != null).map(t -> rejectionRow(t._2())));
-    spark.createDataFrame(rejectedRows, REJECTION_SCHEMA).coalesce(1).write().mode(SaveMode.ErrorIfExists)
-        .json(new Path(staging, REJECTED).toString());
-
-    // 7. Manifest: counts of the rows as they were written, rows per file from the Parquet footers.
+    // 5. Manifest: counts of the rows as they were written, rows per file from the Parquet footers.
     Map<String, ObjectNode> written = new TreeMap<>();
     written.put("train", rowCounts.counts(false));
     written.put("validation", rowCounts.counts(true));
@@ -269,7 +282,6 @@ public final class PrepareJob {
     writeJson(fs, new Path(staging, MANIFEST), manifest);
     LOG.info("prepare: manifest written ({} s)",
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
-    cleaned.unpersist(false);
     tokenized.unpersist(false);
     if (near != null) {
       near.release();
@@ -288,42 +300,70 @@ public final class PrepareJob {
     return manifest;
   }
 
-  /** Document counts of one pass, mergeable across partitions. */
+  /** Document counts of the cache, mergeable across partitions. */
   static final class Counts implements java.io.Serializable {
     long documents;
-    long clean;
+    long used;
     long invalidUtf8;
     long tokens;
     final Map<String, Long> rejections = new TreeMap<>();
 
-    Counts addCleaned(CleanedDocument d) {
-      documents++;
-      invalidUtf8 += d.invalidUtf8() ? 1 : 0;
-      if (d.rejection() == null) {
-        clean++;
-      } else {
+    Counts add(PreparedDocument d) {
+      documents += d.copies();
+      invalidUtf8 += d.invalidUtf8();
+      if (d.document() != null) {
+        used++;
+        tokens += d.document().tokenCount();
+      } else if (d.rejection() != null) {
         rejections.merge(d.rejection().reason(), 1L, Long::sum);
-      }
-      return this;
-    }
-
-    Counts addTokenized(Tuple2<TokenizedDocument, Rejection> t) {
-      if (t._1() != null) {
-        documents++;
-        tokens += t._1().tokenCount();
-      } else {
-        rejections.merge(t._2().reason(), 1L, Long::sum);
       }
       return this;
     }
 
     Counts merge(Counts o) {
       documents += o.documents;
-      clean += o.clean;
+      used += o.used;
       invalidUtf8 += o.invalidUtf8;
       tokens += o.tokens;
       o.rejections.forEach((k, v) -> rejections.merge(k, v, Long::sum));
       return this;
+    }
+  }
+
+  /** {@link Counts} summed by Spark from the tasks that saw the documents. */
+  static final class CountsAccumulator extends org.apache.spark.util.AccumulatorV2<PreparedDocument, Counts> {
+    private Counts counts = new Counts();
+
+    @Override
+    public boolean isZero() {
+      return counts.documents == 0 && counts.rejections.isEmpty();
+    }
+
+    @Override
+    public CountsAccumulator copy() {
+      CountsAccumulator c = new CountsAccumulator();
+      c.counts = new Counts().merge(counts);
+      return c;
+    }
+
+    @Override
+    public void reset() {
+      counts = new Counts();
+    }
+
+    @Override
+    public void add(PreparedDocument d) {
+      counts.add(d);
+    }
+
+    @Override
+    public void merge(org.apache.spark.util.AccumulatorV2<PreparedDocument, Counts> other) {
+      counts.merge(other.value());
+    }
+
+    @Override
+    public Counts value() {
+      return counts;
     }
   }
 
@@ -347,11 +387,6 @@ public final class PrepareJob {
     return new CleanedDocument(ContentHash.of(text), d.source(), d.position(), text, d.invalidUtf8(), null);
   }
 
-  private static CleanedDocument earliest(CleanedDocument a, CleanedDocument b) {
-    int c = a.source().compareTo(b.source());
-    return c < 0 || (c == 0 && a.position() <= b.position()) ? a : b;
-  }
-
   /** Token ids per sentence, or the whole text as one segment when {@code splitter} is null. */
   static TokenizedDocument tokenize(long key, String text, SentenceSplitter splitter, Tokenizer tokenizer) {
     List<int[]> sentences = new ArrayList<>();
@@ -368,8 +403,8 @@ public final class PrepareJob {
 
   /**
    * BERT examples of both splits, {@code dupe_factor} differently masked copies per document, each copy its own RNG
-   * stream; each row ends with its split's name. {@code pool} is null with sentence-order prediction, which never
-   * draws from other documents.
+   * stream; each row ends with its split ({@link #splitColumn}). {@code pool} is null with sentence-order prediction,
+   * which never draws from other documents.
    */
   static JavaRDD<Row> bertRows(JavaRDD<TokenizedDocument> docs, Broadcast<RandomNextPool> pool,
       BertObjectiveConfig bert, BertVocab vocab, long seed, double validationFraction, WrittenCounts counts) {
@@ -387,7 +422,7 @@ public final class PrepareJob {
           } else {
             counts.add(validation, e.inputIds().length, e.nextSentenceLabel());
           }
-          out.add(BertShards.toRow(e, masking, split(validation)));
+          out.add(BertShards.toRow(e, masking, splitColumn(validation)));
         }
       }
       return out.iterator();
@@ -396,7 +431,7 @@ public final class PrepareJob {
 
   /**
    * T5: seqio concatenates documents without a separator, cuts chunks of tokens_length, corrupts each. Each row
-   * ends with its split's name.
+   * ends with its split ({@link #splitColumn}).
    */
   static JavaRDD<Row> t5Rows(JavaRDD<TokenizedDocument> docs, T5ObjectiveConfig t5, int vocabSize, int eos,
       long salt, boolean validation, WrittenCounts counts) {
@@ -404,7 +439,7 @@ public final class PrepareJob {
         t5.meanNoiseSpanLength());
     double density = t5.noiseDensity();
     double spanLength = t5.meanNoiseSpanLength();
-    String split = split(validation);
+    int split = splitColumn(validation);
     return PackedWindows.of(docs, lengths.tokensLength(), -1).map(w -> {
       long id = ContentHash.mix(salt, w._1());
       SpanCorruption.Example e = SpanCorruption.corrupt(w._2(), density, spanLength, vocabSize, eos,
@@ -416,6 +451,15 @@ public final class PrepareJob {
 
   static String split(boolean validation) {
     return validation ? "validation" : "train";
+  }
+
+  /**
+   * The value of the {@code split} column that routes a row to its split's folder: 0 train, 1 validation. An int,
+   * not the split's name: the write sorts every task's rows by (split, example_id), and comparing two strings for
+   * each pair of rows showed in the profile.
+   */
+  static int splitColumn(boolean validation) {
+    return validation ? 1 : 0;
   }
 
   static String objectiveName(ObjectiveConfig o) {
@@ -510,9 +554,9 @@ public final class PrepareJob {
           .option("maxRecordsPerFile", rowsPerFile)
           .mode(SaveMode.ErrorIfExists)
           .parquet(all.toString());
-      for (String split : List.of("train", "validation")) {
-        Path dir = new Path(all, SPLIT + "=" + split);
-        Path to = new Path(staging, split);
+      for (boolean validation : new boolean[] {false, true}) {
+        Path dir = new Path(all, SPLIT + "=" + splitColumn(validation));
+        Path to = new Path(staging, split(validation));
         if (fs.exists(dir)) {
           if (!fs.rename(dir, to)) {
             throw new IOException("could not rename " + dir + " to " + to);
