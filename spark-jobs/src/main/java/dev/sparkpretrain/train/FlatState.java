@@ -189,10 +189,11 @@ final class FlatState implements Serializable, KryoSerializable {
 
   /**
    * Sets ({@code first}) or adds (otherwise) the little-endian floats of {@code chunk} to the values from index
-   * {@code from}; {@code scratch} is a work array at least as long as the chunk. Used by the driver to sum the
-   * workers' chunks in a fixed order.
+   * {@code from}, then divides them by {@code divisor} unless it is 0; {@code scratch} is a work array at least as
+   * long as the chunk. Used by the driver to average the workers' chunks in a fixed order: the last worker's chunk
+   * is added and divided in one pass, the same float operations as {@link #add} then {@link #divide}.
    */
-  void accumulate(long from, ByteBuffer chunk, boolean first, float[] scratch) {
+  void accumulate(long from, ByteBuffer chunk, boolean first, int divisor, float[] scratch) {
     FloatBuffer floats = chunk.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     int n = floats.remaining();
     if (from < 0 || from + n > values.length) {
@@ -200,14 +201,27 @@ final class FlatState implements Serializable, KryoSerializable {
           + values.length);
     }
     int at = (int) from;
+    float[] a = values;
     if (first) {
-      floats.get(values, at, n);
+      floats.get(a, at, n);
+      if (divisor != 0) {
+        float d = divisor;
+        for (int i = at; i < at + n; i++) {
+          a[i] /= d;
+        }
+      }
       return;
     }
     floats.get(scratch, 0, n);
-    float[] a = values;
-    for (int i = 0; i < n; i++) {
-      a[at + i] += scratch[i];
+    if (divisor == 0) {
+      for (int i = 0; i < n; i++) {
+        a[at + i] += scratch[i];
+      }
+    } else {
+      float d = divisor;
+      for (int i = 0; i < n; i++) {
+        a[at + i] = (a[at + i] + scratch[i]) / d;
+      }
     }
   }
 

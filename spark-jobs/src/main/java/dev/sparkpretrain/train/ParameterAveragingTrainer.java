@@ -173,7 +173,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         }
         // The round's tasks are done and the graph holds `start`: its array becomes the sum (no new 12 bytes per
         // parameter each round).
-        RoundResultBlocks.sumInto(start, blocks, resultChunkFloats); // removes the summed blocks, also on failure
+        RoundResultBlocks.averageInto(start, blocks, resultChunkFloats); // removes the blocks, also on failure
         summedAll = true;
       } finally {
         bState.destroy();
@@ -185,7 +185,6 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         }
       }
       int n = sum.workers;
-      start.divide(n);
       start.copyInto(graph);
       double seconds = (System.nanoTime() - t0) / 1e9;
       long roundTokens = 0;

@@ -82,14 +82,15 @@ final class RoundResultBlocks {
   }
 
   /**
-   * Driver side: sums the workers' chunks into {@code sum} (its old values are overwritten), worker by worker in
-   * the given order for every chunk, so the result does not depend on which worker finished first. Every block is
+   * Driver side: averages the workers' chunks into {@code sum} (its old values are overwritten): adds them worker by
+   * worker in the given order for every chunk, so the result does not depend on which worker finished first, and
+   * divides by the number of workers as the last one is added (one pass less than a sum, then a division). Every block is
    * removed afterwards, whether or not the sum succeeded. A block that cannot be read (its executor was lost) fails
    * the sum: it never averages fewer workers.
    *
    * @param workers per worker (partition order), its chunks' names in order
    */
-  static void sumInto(FlatState sum, List<List<String>> workers, int chunkFloats) {
+  static void averageInto(FlatState sum, List<List<String>> workers, int chunkFloats) {
     BlockManager bm = SparkEnv.get().blockManager();
     long total = sum.size();
     int chunks = (int) ((total + chunkFloats - 1) / chunkFloats);
@@ -104,7 +105,8 @@ final class RoundResultBlocks {
       for (int c = 0; c < chunks; c++) {
         long from = (long) c * chunkFloats;
         for (int w = 0; w < workers.size(); w++) {
-          addChunk(bm, workers.get(w).get(c), sum, from, w == 0, scratch);
+          addChunk(bm, workers.get(w).get(c), sum, from, w == 0, w == workers.size() - 1 ? workers.size() : 0,
+              scratch);
         }
       }
     } finally {
@@ -114,14 +116,14 @@ final class RoundResultBlocks {
     }
   }
 
-  private static void addChunk(BlockManager bm, String name, FlatState sum, long from, boolean first,
+  private static void addChunk(BlockManager bm, String name, FlatState sum, long from, boolean first, int divisor,
       float[] scratch) {
     BlockId id = new TestBlockId(name);
     Option<BlockData> local = bm.getLocalBytes(id);
     if (local.isDefined()) {
       try {
         // A memory-stored serialized block: the executor's own buffer (a duplicate view of it), no copy.
-        sum.accumulate(from, local.get().toByteBuffer(), first, scratch);
+        sum.accumulate(from, local.get().toByteBuffer(), first, divisor, scratch);
       } finally {
         bm.releaseLock(id, Option.empty());
       }
@@ -133,7 +135,7 @@ final class RoundResultBlocks {
           + "fails rather than average fewer workers");
     }
     // A heap copy fetched from the executor (or a file for blocks above spark.network.maxRemoteBlockSizeFetchToMem).
-    sum.accumulate(from, remote.get().toByteBuffer(), first, scratch);
+    sum.accumulate(from, remote.get().toByteBuffer(), first, divisor, scratch);
   }
 
   /** Removes the named blocks: at once where they are local, through the master (asynchronously) elsewhere. */

@@ -149,20 +149,37 @@ class FlatStateTest {
     float[] scratch = new float[chunk];
     for (int c = 0; c < chunks.size(); c++) {
       assertEquals(java.nio.ByteOrder.LITTLE_ENDIAN, chunks.get(c).order());
-      rebuilt.accumulate((long) c * chunk, chunks.get(c), true, scratch);
+      rebuilt.accumulate((long) c * chunk, chunks.get(c), true, 0, scratch);
     }
     assertArrayEquals(whole, rebuilt.values());
 
     java.util.List<ByteBuffer> other = new java.util.ArrayList<>();
     FlatState.writeChunks(b, chunk, other::add);
     for (int c = 0; c < other.size(); c++) {
-      rebuilt.accumulate((long) c * chunk, other.get(c), false, scratch);
+      rebuilt.accumulate((long) c * chunk, other.get(c), false, 0, scratch);
     }
     FlatState expected = FlatState.of(a);
     expected.add(FlatState.of(b));
     assertArrayEquals(expected.values(), rebuilt.values(), "a + b, the same float additions as FlatState.add");
+
+    // Three workers averaged as the last one is added: the same floats as add, add, then divide.
+    FlatState averaged = new FlatState((int) a.numParams(), new float[whole.length]);
+    for (int c = 0; c < chunks.size(); c++) {
+      averaged.accumulate((long) c * chunk, chunks.get(c), true, 0, scratch);
+      averaged.accumulate((long) c * chunk, other.get(c), false, 0, scratch);
+      averaged.accumulate((long) c * chunk, chunks.get(c), false, 3, scratch);
+    }
+    expected.add(FlatState.of(a));
+    expected.divide(3);
+    assertArrayEquals(expected.values(), averaged.values(), "(a + b + a) / 3 in one pass");
+    // One worker: its own values, divided by 1.
+    FlatState one = new FlatState((int) a.numParams(), new float[whole.length]);
+    for (int c = 0; c < chunks.size(); c++) {
+      one.accumulate((long) c * chunk, chunks.get(c), true, 1, scratch);
+    }
+    assertArrayEquals(whole, one.values());
     assertThrows(IllegalArgumentException.class,
-        () -> rebuilt.accumulate(whole.length - 10, chunks.get(0), false, scratch), "a chunk past the end");
+        () -> rebuilt.accumulate(whole.length - 10, chunks.get(0), false, 0, scratch), "a chunk past the end");
   }
 
   @Test

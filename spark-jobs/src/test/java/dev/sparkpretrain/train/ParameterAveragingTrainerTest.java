@@ -186,8 +186,9 @@ class ParameterAveragingTrainerTest {
     assertEquals(a.size() + b.size(), RoundResultBlocks.localNames(prefix).size(), "held blocks are listed");
     assertTrue(RoundResultBlocks.masterKnows(a.get(0)));
     FlatState sum = new FlatState(expected.paramCount(), new float[expected.size()]);
-    RoundResultBlocks.sumInto(sum, List.of(a, b), 5_000);
+    RoundResultBlocks.averageInto(sum, List.of(a, b), 5_000);
     expected.add(FlatState.of(g));
+    expected.divide(2);
     org.junit.jupiter.api.Assertions.assertArrayEquals(expected.values(), sum.values());
     assertEquals(List.of(), RoundResultBlocks.localNames(prefix), "removed after the sum");
     for (String name : a) {
@@ -202,7 +203,7 @@ class ParameterAveragingTrainerTest {
     org.apache.spark.SparkEnv.get().blockManager().removeBlock(new org.apache.spark.storage.TestBlockId(d.get(1)),
         true);
     IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> RoundResultBlocks.sumInto(sum, List.of(c, d), 5_000));
+        () -> RoundResultBlocks.averageInto(sum, List.of(c, d), 5_000));
     assertTrue(e.getMessage().contains(d.get(1)), e.getMessage());
     assertEquals(List.of(), RoundResultBlocks.localNames(prefix), "removed after a failed sum too");
 

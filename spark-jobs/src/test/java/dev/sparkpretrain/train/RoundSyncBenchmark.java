@@ -67,7 +67,7 @@ public final class RoundSyncBenchmark {
               ExecutorModels.giveBack(conf.value(), g);
             }
           }, true).collect();
-          RoundResultBlocks.sumInto(start, names, RoundResultBlocks.DEFAULT_CHUNK_FLOATS);
+          RoundResultBlocks.averageInto(start, names, RoundResultBlocks.DEFAULT_CHUNK_FLOATS);
         } else {
           FlatState sum = workers.mapPartitions(it -> {
             ComputationGraph g = ExecutorModels.borrow(conf.value());
@@ -82,9 +82,9 @@ public final class RoundSyncBenchmark {
             return x;
           });
           start = sum;
+          start.divide(2);
         }
         b.destroy();
-        start.divide(2);
         start.copyInto(graph);
         double wall = (System.nanoTime() - t0) / 1e9;
         double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
