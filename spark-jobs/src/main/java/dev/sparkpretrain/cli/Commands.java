@@ -130,8 +130,8 @@ final class Commands {
       config = config.withTrainer(config.trainer().withMaxSteps(args.intValue("max-steps")));
     }
     ObjectNode manifest = TrainJob.readManifest(new Configuration(), data); // fail before Spark: not a dataset
-    // Fails before Spark too when the model is too large for the trainer (TrainJob.MAX_PARAMETERS).
-    try (SparkSession spark = Sessions.open("train", 0, TrainJob.sessionDefaults(config, manifest))) {
+    TrainJob.checkModelSize(config, manifest); // fail before Spark too: a model too large for the trainer
+    try (SparkSession spark = Sessions.open("train", 0)) {
       TrainJob.Summary s = TrainJob.run(spark, config, data, output, args.flag("resume"), out);
       out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Map.of("step", s.step(),
           "first_loss", s.firstLoss(), "last_loss", s.lastLoss(), "evaluation", s.evaluation(),

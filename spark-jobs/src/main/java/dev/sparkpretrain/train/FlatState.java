@@ -22,8 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A graph's parameters and, optionally, its optimizer state as one flat {@code float[]}: the parameters (in the
  * order of {@code graph.params()}), then the updater's state view (Adam: both moments). This is what the trainer
- * broadcasts to the workers, what each worker returns and what the driver sums and averages in place, one array per
- * direction (bert-mini: 4.2 M parameters + 8.4 M moments, 50 MB).
+ * broadcasts to the workers and averages the workers' chunks into ({@link RoundResultBlocks}), in place
+ * (bert-mini: 4.2 M parameters + 8.4 M moments, 50 MB).
  *
  * <p>Every copy is a bulk copy: between ND4J's buffers and the heap array through nio views of ND4J's memory
  * (a memcpy), and through Kryo or Java serialization in 256 KB chunks of little-endian bytes. Before, the trainer
@@ -87,27 +87,6 @@ final class FlatState implements Serializable, KryoSerializable {
             + (values.length - paramCount));
       }
       copy(values, paramCount, state);
-    }
-  }
-
-  /** Adds {@code o} element-wise, in place. */
-  void add(FlatState o) {
-    if (o.values.length != values.length || o.paramCount != paramCount) {
-      throw new IllegalArgumentException("states of different shapes: " + values.length + " and " + o.values.length);
-    }
-    float[] a = values;
-    float[] b = o.values;
-    for (int i = 0; i < a.length; i++) {
-      a[i] += b[i];
-    }
-  }
-
-  /** Divides every value by {@code n}, in place (IEEE float division, as ND4J's {@code divi(n)}). */
-  void divide(int n) {
-    float d = n;
-    float[] a = values;
-    for (int i = 0; i < a.length; i++) {
-      a[i] /= d;
     }
   }
 
@@ -191,7 +170,7 @@ final class FlatState implements Serializable, KryoSerializable {
    * Sets ({@code first}) or adds (otherwise) the little-endian floats of {@code chunk} to the values from index
    * {@code from}, then divides them by {@code divisor} unless it is 0; {@code scratch} is a work array at least as
    * long as the chunk. Used by the driver to average the workers' chunks in a fixed order: the last worker's chunk
-   * is added and divided in one pass, the same float operations as {@link #add} then {@link #divide}.
+   * is added and divided in one pass, the same float operations as an element-wise sum then a division.
    */
   void accumulate(long from, ByteBuffer chunk, boolean first, int divisor, float[] scratch) {
     FloatBuffer floats = chunk.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();

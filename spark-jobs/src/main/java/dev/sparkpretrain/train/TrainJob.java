@@ -66,8 +66,7 @@ public final class TrainJob {
   static final long MAX_PARAMETERS = (Integer.MAX_VALUE - 8) / 3;
 
   /**
-   * Spark settings a training session needs for its model, which settings given to Spark override; fails, before
-   * Spark starts, for a model the trainer cannot hold.
+   * Fails, before Spark starts, for a model the trainer cannot hold.
    *
    * <p>Each round every worker leaves its parameters and Adam's two moments (12 bytes per parameter) in its
    * executor's block manager in 16 MiB chunks and returns only their names ({@link RoundResultBlocks}), and the
@@ -75,26 +74,25 @@ public final class TrainJob {
    * (before, each worker's state was one task result: one Kryo buffer below 2 GB, refused above ~173 M parameters).
    * What grows is memory: the driver's heap holds the summed state (12 bytes per parameter) and, until the workers
    * have read it, the broadcast's serialized pieces (12 more); each executor's storage memory holds its workers'
-   * chunks until the driver has summed them (or spills them to disk). The map is empty for every model today; the
-   * only limit left is {@link #MAX_PARAMETERS}.
+   * chunks until the driver has summed them (or spills them to disk). The only limit left is
+   * {@link #MAX_PARAMETERS}.
    *
-   * <p>Example: {@code sessionDefaults("bert-large", 340_000_000L)} gives {@code {}}; 800 M parameters fail.
+   * <p>Example: {@code checkModelSize("bert-large", 340_000_000L)} passes; 800 M parameters fail.
    */
-  public static Map<String, String> sessionDefaults(String preset, long parameters) {
+  public static void checkModelSize(String preset, long parameters) {
     if (parameters > MAX_PARAMETERS) {
       throw new ConfigException(String.format(Locale.ROOT, "model.preset %s: %,d parameters; the driver sums the "
           + "workers' parameters and Adam moments (3 floats per parameter) in one Java array of at most %,d floats: "
           + "models up to %,d parameters train", preset, parameters, Integer.MAX_VALUE - 8, MAX_PARAMETERS));
     }
-    return new LinkedHashMap<>();
   }
 
   /**
-   * {@link #sessionDefaults(String, long)} for training {@code config} on the shards whose manifest is
+   * {@link #checkModelSize(String, long)} for training {@code config} on the shards whose manifest is
    * {@code manifest} (the vocabulary size comes from the shards' tokenizer); counts the parameters from the graph
    * configuration without building the graph.
    */
-  public static Map<String, String> sessionDefaults(PretrainConfig config, ObjectNode manifest) {
+  public static void checkModelSize(PretrainConfig config, ObjectNode manifest) {
     int vocabSize = manifest.path("tokenizer").path("vocab_size").asInt();
     TransformerConfig architecture = config.model().architecture();
     if (vocabSize > 0) {
@@ -103,7 +101,7 @@ public final class TrainJob {
     long parameters = dev.sparkpretrain.model.ModelSummary.of(config.model().preset(),
         dev.sparkpretrain.model.PretrainingGraphs.configuration(architecture, optimizer(config.trainer()), 0,
             org.nd4j.linalg.api.buffer.DataType.FLOAT)).parameters();
-    return sessionDefaults(config.model().preset(), parameters);
+    checkModelSize(config.model().preset(), parameters);
   }
 
   public static OptimizerConfig optimizer(TrainerConfig t) {

@@ -67,17 +67,25 @@ class FlatStateTest {
   void refusesAGraphOfAnotherShape() {
     FlatState s = new FlatState(3, new float[] {1, 2, 3, 4});
     assertThrows(IllegalArgumentException.class, () -> s.copyInto(graphWithState(1)));
-    assertThrows(IllegalArgumentException.class, () -> s.add(new FlatState(2, new float[] {1, 2, 3, 4})));
+    assertThrows(IllegalArgumentException.class,
+        () -> s.accumulate(0, littleEndian(new float[] {1, 2, 3, 4, 5}), false, 0, new float[5]));
+  }
+
+  private static ByteBuffer littleEndian(float[] values) {
+    ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(values);
+    return b;
   }
 
   @Test
   void sumsAndAveragesInPlaceAsFloatArithmetic() {
     float[] x = {1.5f, -3f, 0.1f, 7f};
     float[] y = {2.5f, 1f, 0.2f, -7f};
-    FlatState s = new FlatState(2, x.clone());
-    s.add(new FlatState(2, y.clone()));
-    s.add(new FlatState(2, y.clone()));
-    s.divide(3);
+    FlatState s = new FlatState(2, new float[4]);
+    float[] scratch = new float[4];
+    s.accumulate(0, littleEndian(x), true, 0, scratch);
+    s.accumulate(0, littleEndian(y), false, 0, scratch);
+    s.accumulate(0, littleEndian(y), false, 3, scratch); // the last worker: added and divided in one pass
     FlatState expected = new FlatState(2, new float[] {(x[0] + y[0] + y[0]) / 3f, (x[1] + y[1] + y[1]) / 3f,
         (x[2] + y[2] + y[2]) / 3f, (x[3] + y[3] + y[3]) / 3f});
     assertArrayEquals(expected.values(), s.values());
@@ -159,7 +167,7 @@ class FlatStateTest {
       rebuilt.accumulate((long) c * chunk, other.get(c), false, 0, scratch);
     }
     FlatState expected = FlatState.of(a);
-    expected.add(FlatState.of(b));
+    FlatStates.add(expected, FlatState.of(b));
     assertArrayEquals(expected.values(), rebuilt.values(), "a + b, the same float additions as FlatState.add");
 
     // Three workers averaged as the last one is added: the same floats as add, add, then divide.
@@ -169,8 +177,8 @@ class FlatStateTest {
       averaged.accumulate((long) c * chunk, other.get(c), false, 0, scratch);
       averaged.accumulate((long) c * chunk, chunks.get(c), false, 3, scratch);
     }
-    expected.add(FlatState.of(a));
-    expected.divide(3);
+    FlatStates.add(expected, FlatState.of(a));
+    FlatStates.divide(expected, 3);
     assertArrayEquals(expected.values(), averaged.values(), "(a + b + a) / 3 in one pass");
     // One worker: its own values, divided by 1.
     FlatState one = new FlatState((int) a.numParams(), new float[whole.length]);

@@ -187,8 +187,8 @@ class ParameterAveragingTrainerTest {
     assertTrue(RoundResultBlocks.masterKnows(a.get(0)));
     FlatState sum = new FlatState(expected.paramCount(), new float[expected.size()]);
     RoundResultBlocks.averageInto(sum, List.of(a, b), 5_000);
-    expected.add(FlatState.of(g));
-    expected.divide(2);
+    FlatStates.add(expected, FlatState.of(g));
+    FlatStates.divide(expected, 2);
     org.junit.jupiter.api.Assertions.assertArrayEquals(expected.values(), sum.values());
     assertEquals(List.of(), RoundResultBlocks.localNames(prefix), "removed after the sum");
     for (String name : a) {

@@ -78,11 +78,11 @@ public final class RoundSyncBenchmark {
               ExecutorModels.giveBack(conf.value(), g);
             }
           }, true).reduce((x, y) -> {
-            x.add(y);
+            FlatStates.add(x, y);
             return x;
           });
           start = sum;
-          start.divide(2);
+          FlatStates.divide(start, 2);
         }
         b.destroy();
         start.copyInto(graph);

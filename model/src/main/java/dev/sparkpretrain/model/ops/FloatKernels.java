@@ -173,11 +173,21 @@ public final class FloatKernels {
 
     /** Exact GELU of {@code u}: returns {y = u Phi(u), dy/du}, both new arrays shaped like {@code u}. */
     public static INDArray[] gelu(INDArray u) {
+        return withDerivative(u, FloatKernels::gelu);
+    }
+
+    /** A kernel writing f(x) into y and f'(x) into d for elements [from, to). */
+    private interface PointwiseKernel {
+        void apply(float[] x, float[] y, float[] d, int from, int to);
+    }
+
+    /** {f(u), f'(u)} as new arrays shaped like {@code u}, the elements split over {@link #forChunks}. */
+    private static INDArray[] withDerivative(INDArray u, PointwiseKernel kernel) {
         int n = Math.toIntExact(u.length());
         float[] x = read(u, scratch(0, n));
         float[] y = scratch(1, n);
         float[] d = scratch(2, n);
-        forChunks(n, 1, (from, to) -> gelu(x, y, d, from, to));
+        forChunks(n, 1, (from, to) -> kernel.apply(x, y, d, from, to));
         return new INDArray[] {write(y, u.shape()), write(d, u.shape())};
     }
 
@@ -200,12 +210,7 @@ public final class FloatKernels {
      * sigmoid(2z)}.
      */
     public static INDArray[] geluTanh(INDArray u) {
-        int n = Math.toIntExact(u.length());
-        float[] x = read(u, scratch(0, n));
-        float[] y = scratch(1, n);
-        float[] d = scratch(2, n);
-        forChunks(n, 1, (from, to) -> geluTanh(x, y, d, from, to));
-        return new INDArray[] {write(y, u.shape()), write(d, u.shape())};
+        return withDerivative(u, FloatKernels::geluTanh);
     }
 
     /** Elements per block of the multi-pass kernels: the block's temporaries stay in the L1/L2 cache. */

@@ -48,7 +48,6 @@ final class NearDuplicates {
   private final JavaRDD<Long> removedKeys;
   private final long removed;
   private final JavaPairRDD<Long, CleanedDocument> docs;
-  private final JavaPairRDD<Long, CleanedDocument> kept;
 
   private NearDuplicates(JavaPairRDD<Long, CleanedDocument> docs, JavaRDD<Long> removedKeys) {
     this.docs = docs;
@@ -57,7 +56,6 @@ final class NearDuplicates {
     this.removed = removedKeys.count();
     LOG.info("prepare: {} near-duplicates found ({} s)", removed,
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
-    this.kept = docs.subtractByKey(removedKeys.mapToPair(k -> new Tuple2<>(k, true)));
   }
 
   /**
@@ -85,9 +83,12 @@ final class NearDuplicates {
     return new NearDuplicates(docs, removed);
   }
 
-  /** The documents that are not near-duplicates of a document with a smaller content hash. */
+  /**
+   * The documents that are not near-duplicates of a document with a smaller content hash: {@link #marked()} without
+   * the near-duplicates.
+   */
   JavaPairRDD<Long, CleanedDocument> kept() {
-    return kept;
+    return marked().filter(d -> !d._2().isNearDuplicate());
   }
 
   /**
@@ -104,7 +105,7 @@ final class NearDuplicates {
     return removed;
   }
 
-  /** Drops the persisted removed keys, once everything computed from {@link #kept()} is. */
+  /** Drops the persisted removed keys, once everything computed from {@link #marked()} is. */
   void release() {
     removedKeys.unpersist(false);
   }

@@ -305,7 +305,6 @@ public final class PrepareJob {
     long documents;
     long used;
     long invalidUtf8;
-    long tokens;
     final Map<String, Long> rejections = new TreeMap<>();
 
     Counts add(PreparedDocument d) {
@@ -313,7 +312,6 @@ public final class PrepareJob {
       invalidUtf8 += d.invalidUtf8();
       if (d.document() != null) {
         used++;
-        tokens += d.document().tokenCount();
       } else if (d.rejection() != null) {
         rejections.merge(d.rejection().reason(), 1L, Long::sum);
       }
@@ -324,7 +322,6 @@ public final class PrepareJob {
       documents += o.documents;
       used += o.used;
       invalidUtf8 += o.invalidUtf8;
-      tokens += o.tokens;
       o.rejections.forEach((k, v) -> rejections.merge(k, v, Long::sum));
       return this;
     }
