@@ -4,7 +4,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /** Spark sessions for the commands: the cluster's settings under spark-submit, local mode otherwise. */
-final class Sessions {
+public final class Sessions {
   private Sessions() {}
 
   static SparkSession open(String appName, int localThreads) {
@@ -18,7 +18,17 @@ final class Sessions {
 
   /** The configuration {@link #open} starts Spark with. */
   static SparkConf conf(String appName, int localThreads, java.util.Map<String, String> defaults) {
-    SparkConf conf = new SparkConf(true).setAppName("spark-pretrain " + appName);
+    return conf(new SparkConf(true), appName, localThreads, defaults);
+  }
+
+  /**
+   * The commands' settings added to {@code conf} (what spark-submit or -D options gave): local mode with
+   * {@code localThreads} threads (0: all cores) when it names no master. Tests use it to run a command's job on a
+   * cluster exactly as the command would.
+   */
+  public static SparkConf conf(SparkConf conf, String appName, int localThreads,
+      java.util.Map<String, String> defaults) {
+    conf.setAppName("spark-pretrain " + appName);
     defaults.forEach(conf::setIfMissing);
     if (!conf.contains("spark.master")) {
       conf.setMaster(localThreads > 0 ? "local[" + localThreads + "]" : "local[*]");
