@@ -1,7 +1,9 @@
 package dev.sparkpretrain.model.ops;
 
+import java.util.stream.IntStream;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,6 +32,12 @@ public final class BatchedGemm {
     static volatile boolean direct = CPU_BACKEND;
 
     private BatchedGemm() {}
+
+    /** Products number [from, to) of the (batch, head) pairs in row-major order. */
+    @FunctionalInterface
+    private interface Range {
+        void run(int from, int to);
+    }
 
     /**
      * Writes {@code alpha * op(a) op(b)} into {@code c} ({@code [B, h, M, N]}), {@code op} transposing the last two
@@ -89,33 +97,51 @@ public final class BatchedGemm {
         int lda = (int) a.stride(2);
         int ldb = (int) b.stride(2);
         int ldc = (int) c.stride(2);
-        long batch = c.size(0);
         long heads = c.size(1);
-        if (c.dataType() == DataType.FLOAT) {
-            // addressPointer() is the array's first element (its offset into a shared buffer included)
-            FloatPointer pa = new FloatPointer(a.data().addressPointer());
-            FloatPointer pb = new FloatPointer(b.data().addressPointer());
-            FloatPointer pc = new FloatPointer(c.data().addressPointer());
-            for (long i = 0; i < batch; i++) {
-                for (long j = 0; j < heads; j++) {
+        int count = Math.toIntExact(c.size(0) * heads);
+        // addressPointer() is the array's first element (its offset into a shared buffer included)
+        Pointer aStart = a.data().addressPointer();
+        Pointer bStart = b.data().addressPointer();
+        Pointer cStart = c.data().addressPointer();
+        boolean single = c.dataType() == DataType.FLOAT;
+        Range body = (from, to) -> {
+            // pointers of its own per range: JavaCPP passes address + position, and each range moves its positions
+            if (single) {
+                FloatPointer pa = new FloatPointer(aStart);
+                FloatPointer pb = new FloatPointer(bStart);
+                FloatPointer pc = new FloatPointer(cStart);
+                for (int x = from; x < to; x++) {
+                    long i = x / heads;
+                    long j = x % heads;
                     openblas.cblas_sgemm(order, opA, opB, m, n, k, (float) alpha,
                             pa.position(i * a.stride(0) + j * a.stride(1)), lda,
                             pb.position(i * b.stride(0) + j * b.stride(1)), ldb, 0f,
                             pc.position(i * c.stride(0) + j * c.stride(1)), ldc);
                 }
-            }
-        } else {
-            DoublePointer pa = new DoublePointer(a.data().addressPointer());
-            DoublePointer pb = new DoublePointer(b.data().addressPointer());
-            DoublePointer pc = new DoublePointer(c.data().addressPointer());
-            for (long i = 0; i < batch; i++) {
-                for (long j = 0; j < heads; j++) {
+            } else {
+                DoublePointer pa = new DoublePointer(aStart);
+                DoublePointer pb = new DoublePointer(bStart);
+                DoublePointer pc = new DoublePointer(cStart);
+                for (int x = from; x < to; x++) {
+                    long i = x / heads;
+                    long j = x % heads;
                     openblas.cblas_dgemm(order, opA, opB, m, n, k, alpha,
                             pa.position(i * a.stride(0) + j * a.stride(1)), lda,
                             pb.position(i * b.stride(0) + j * b.stride(1)), ldb, 0.0,
                             pc.position(i * c.stride(0) + j * c.stride(1)), ldc);
                 }
             }
+        };
+        int threads = Nd4j.getEnvironment().maxMasterThreads();
+        if (threads > 1 && count > 1) {
+            // as libnd4j splits its batched products over its threads: the (batch, head) pairs in one part per
+            // libnd4j thread, run on the caller and the common fork-join pool; each product is computed whole by
+            // one call, so the results do not depend on the split
+            int parts = Math.min(count, threads);
+            IntStream.range(0, parts).parallel()
+                    .forEach(q -> body.run((int) ((long) count * q / parts), (int) ((long) count * (q + 1) / parts)));
+        } else {
+            body.run(0, count);
         }
     }
 }

@@ -84,4 +84,22 @@ class BatchedGemmTest {
         assertTrue(direct.equalsWithEps(viaNd4j, 1e-12), "fallback differs");
         assertTrue(direct.norm1Number().doubleValue() > 0);
     }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        int saved = Nd4j.getEnvironment().maxMasterThreads();
+        INDArray qkv = Nd4j.randn(DataType.FLOAT, B * T, 3 * HEADS * D);
+        INDArray split = Attention.heads(qkv, B, T, 3, HEADS, D);
+        INDArray[] out = new INDArray[2];
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Nd4j.getEnvironment().setMaxMasterThreads(t);
+                out[t - 1] = Nd4j.create(DataType.FLOAT, B, HEADS, T, T);
+                BatchedGemm.product(Attention.part(split, 1), false, Attention.part(split, 2), true, 0.3, out[t - 1]);
+            }
+        } finally {
+            Nd4j.getEnvironment().setMaxMasterThreads(saved);
+        }
+        assertArrayEquals(out[0].data().asDouble(), out[1].data().asDouble());
+    }
 }
