@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -64,5 +65,17 @@ class AttentionTest {
         } finally {
             Nd4j.setDefaultDataTypes(before, before);
         }
+    }
+
+    @Test
+    void keyBiasMasksPaddedKeysAndIsNullWhenNothingIsPadded() {
+        INDArray full = Nd4j.ones(DataType.FLOAT, 2, 3);
+        assertNull(Attention.keyBias(full, 2, 3), "no padding, no bias");
+        assertNull(Attention.keyBias(null, 2, 3));
+        INDArray padded = Nd4j.createFromArray(new float[][] {{1, 1, 0}, {1, 1, 1}});
+        INDArray bias = Attention.keyBias(padded, 2, 3);
+        assertEquals(Attention.MASKED, bias.getDouble(0, 2), 1e-3 * -Attention.MASKED);
+        assertEquals(0.0, bias.getDouble(0, 0));
+        assertEquals(0.0, bias.getDouble(1, 2));
     }
 }
