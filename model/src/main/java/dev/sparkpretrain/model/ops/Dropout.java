@@ -8,7 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Inverted dropout with an explicit mask so that backward can reuse it. Draws from ND4J's (seeded) generator: for
  * FLOAT arrays one {@code nextLong()} per call seeds {@link FloatKernels}' counter-based masks (one fused pass
- * instead of libnd4j's Bernoulli draw, rescale and product); DOUBLE arrays use libnd4j's random ops.
+ * instead of libnd4j's Bernoulli draw, rescale and product; {@link #dropped} without a mask at all); DOUBLE arrays
+ * use libnd4j's random ops.
  */
 public final class Dropout {
     private Dropout() {}
@@ -34,7 +35,9 @@ public final class Dropout {
         if (p <= 0) {
             return x;
         }
-        // libnd4j's one pass; a Java pass over heap copies measured the same on attention's probabilities
+        if (FloatKernels.applies(x)) {
+            return FloatKernels.dropped(x, p, Nd4j.getRandom().nextLong());
+        }
         INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
         Nd4j.getExecutioner().exec(new DropOutInverted(x, out, 1.0 - p));
         return out;

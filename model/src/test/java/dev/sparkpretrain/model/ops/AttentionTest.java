@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,7 +36,7 @@ class AttentionTest {
             INDArray v = Nd4j.randn(DataType.DOUBLE, shape);
             INDArray r = Nd4j.randn(DataType.DOUBLE, shape);
             Attention.State[] st = new Attention.State[1];
-            Attention.forward(q.dup(), k, v, SCALE, null, null, null, 0.5, true, st);
+            Attention.forward(q, k, v, Nd4j.create(DataType.DOUBLE, shape), SCALE, null, null, null, 0.5, true, st);
             INDArray mask = st[0].droppedProbs().div(st[0].probs());
             double dropped = mask.eq(0).castTo(DataType.DOUBLE).meanNumber().doubleValue();
             assertTrue(dropped > 0.2 && dropped < 0.8, "dropout rate " + dropped);
@@ -64,5 +65,17 @@ class AttentionTest {
         } finally {
             Nd4j.setDefaultDataTypes(before, before);
         }
+    }
+
+    @Test
+    void keyBiasMasksPaddedKeysAndIsNullWhenNothingIsPadded() {
+        INDArray full = Nd4j.ones(DataType.FLOAT, 2, 3);
+        assertNull(Attention.keyBias(full, 2, 3), "no padding, no bias");
+        assertNull(Attention.keyBias(null, 2, 3));
+        INDArray padded = Nd4j.createFromArray(new float[][] {{1, 1, 0}, {1, 1, 1}});
+        INDArray bias = Attention.keyBias(padded, 2, 3);
+        assertEquals(Attention.MASKED, bias.getDouble(0, 2), 1e-3 * -Attention.MASKED);
+        assertEquals(0.0, bias.getDouble(0, 0));
+        assertEquals(0.0, bias.getDouble(1, 2));
     }
 }

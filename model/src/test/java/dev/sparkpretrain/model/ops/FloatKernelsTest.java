@@ -193,6 +193,35 @@ class FloatKernelsTest {
     }
 
     @Test
+    void dropoutMaskIsTheHashOfSeedAndIndex() {
+        // the blocked, vectorized kernel against the formula written out per element; a length that is not a
+        // multiple of the kernel's block, and a seed with both halves set
+        long seed = 0x1234_5678_9ABC_DEF0L;
+        double p = 0.1;
+        float[] m = FloatKernels.dropoutMask(new long[] {3, 5001}, p, seed).data().asFloat();
+        int threshold = (int) Math.round((1 - p) * (1 << 24));
+        float scale = (float) (1 / (1 - p));
+        for (int i = 0; i < m.length; i++) {
+            int h = (i ^ (int) (seed >>> 32)) * 0x9E3779B1 + (int) seed;
+            h ^= h >>> 16;
+            h *= 0x85EBCA6B;
+            h ^= h >>> 13;
+            h *= 0xC2B2AE35;
+            h ^= h >>> 16;
+            assertEquals((h >>> 8) < threshold ? scale : 0f, m[i], "element " + i);
+        }
+    }
+
+    @Test
+    void droppedIsTheProductWithTheSameSeedsMask() {
+        Nd4j.getRandom().setSeed(10);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 70, 70);
+        INDArray mask = FloatKernels.dropoutMask(x.shape(), 0.1, 5L);
+        assertEquals(x.mul(mask), FloatKernels.dropped(x, 0.1, 5L));
+        assertTrue(mask.eq(0).castTo(DataType.FLOAT).sumNumber().doubleValue() > 0);
+    }
+
+    @Test
     void resultsDoNotDependOnTheThreadCount() {
         int saved = Nd4j.getEnvironment().maxMasterThreads();
         Nd4j.getRandom().setSeed(3);
