@@ -1,5 +1,6 @@
 package dev.sparkpretrain.train;
 
+import dev.sparkpretrain.model.train.OptimizerStep;
 import dev.sparkpretrain.config.TrainerConfig;
 import dev.sparkpretrain.corpus.ContentHash;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.sparkpretrain.train;
 
+import dev.sparkpretrain.model.train.OptimizerStep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
