@@ -139,6 +139,21 @@ class ParameterAveragingTrainerTest {
   }
 
   @Test
+  void twoThreadsPerWorkerTakeTheStepsOfOneBitForBit() throws Exception {
+    // Two workers with different data, 4 micro-batches per step: replicas run them 2 at a time on each worker.
+    TrainerConfig t = TrainerFixtures.trainer(2, 4, 4, 2, 3);
+    List<List<BertExample>> workers = List.of(new ArrayList<>(data.subList(0, 40)),
+        new ArrayList<>(data.subList(40, 80)));
+    ComputationGraph one = fitOnSpark(t, workers);
+    ComputationGraph two = fitOnSpark(t.withThreadsPerWorker(2), workers);
+    assertTrue(maxDiff(one, TrainerFixtures.graph(t, 42)) > 1e-4, "parameters moved");
+    assertTrue(java.util.Arrays.equals(one.params().data().asFloat(), two.params().data().asFloat()),
+        "max |diff| " + maxDiff(one, two));
+    assertTrue(java.util.Arrays.equals(one.getUpdater().getStateViewArray().data().asFloat(),
+        two.getUpdater().getStateViewArray().data().asFloat()), "Adam state");
+  }
+
+  @Test
   void identicalDataOnTwoWorkersEqualsOneWorker() throws Exception {
     TrainerConfig one = TrainerFixtures.trainer(1, 4, 2, 3, 6);
     TrainerConfig two = TrainerFixtures.trainer(2, 4, 2, 3, 6);
