@@ -108,16 +108,17 @@ public final class OptimizerStep implements Serializable {
     long stepSeed = Nd4j.getRandom().nextLong();
     ComputationGraph master = pool.master();
     pool.prepare(graph -> setLossScale(graph, lossScale));
-    List<Future<MicroBatch>> futures = pool.run(microBatches.size(),
-        (graph, i) -> forwardBackward(graph, microBatches.get(i), stepSeed, i, true));
+    int k = microBatches.size();
+    // A replica's gradient view is overwritten by its next micro-batch (i + N), so only those are copied; the last
+    // one of each replica is read in place, after every replica has finished.
+    List<Future<MicroBatch>> futures = pool.run(k,
+        (graph, i) -> forwardBackward(graph, microBatches.get(i), stepSeed, i, i + pool.size() < k));
     Accumulator sum = new Accumulator();
     RuntimeException failure = null;
+    List<MicroBatch> done = new ArrayList<>(k);
     for (int i = 0; i < futures.size(); i++) {
       try {
-        MicroBatch m = futures.get(i).get(); // waits for every micro-batch, also after a failure
-        if (failure == null) {
-          sum.add(m);
-        }
+        done.add(futures.get(i).get()); // waits for every micro-batch, also after a failure
       } catch (ExecutionException e) {
         if (failure == null) {
           failure = new IllegalStateException("micro-batch " + i + " of " + futures.size() + " failed on replica "
@@ -136,6 +137,9 @@ public final class OptimizerStep implements Serializable {
     });
     if (failure != null) {
       throw failure;
+    }
+    for (MicroBatch m : done) {
+      sum.add(m);
     }
     // Replica 0 is the master: its last backward left the per-variable gradient that apply() fills.
     return apply(master, master.gradient(), sum, microBatches.size(), epoch, lossScale);

@@ -29,9 +29,12 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  *
  * <p>Native threads: with several replicas, each replica's ops should run on one core, or the replicas fight over
  * libnd4j's thread pool and OpenBLAS's threads. {@link NativeThreads#ONE_PER_REPLICA} sets the OpenMP thread count
- * of every replica thread to 1 (per thread in OpenMP) and, because libnd4j's {@code Environment} (max threads, max
- * master threads) and OpenBLAS's thread count are process-wide, sets those to 1 while the pool is open and restores
- * them on {@link #close()}. Launching the JVM with {@code OMP_NUM_THREADS=1} has the same effect for all of them.
+ * of every replica thread to 1 (a per-thread setting in OpenMP) and, because libnd4j's {@code Environment} and
+ * OpenBLAS's thread count are process-wide, sets libnd4j's max master threads (the default width of its
+ * {@code parallel_for}) and OpenBLAS's threads to 1 while the pool is open, restoring them on {@link #close()}.
+ * libnd4j's max threads cannot be lowered at run time in 1.0.0-M2.1 (its setter is a no-op, "FIXME" in
+ * {@code Environment.cpp}), so only {@code OMP_NUM_THREADS=1} in the JVM's environment makes every op single-threaded;
+ * launchers running replicas should export it ({@code bin/pretrain} does).
  *
  * <p>FP32 CPU training only: mixed precision (a low-precision compute copy) and GPU executors use one replica.
  *
@@ -50,7 +53,7 @@ public final class ReplicaPool implements AutoCloseable {
   private final List<ComputationGraph> replicas;
   private final List<ExecutorService> threads;
   private final NativeThreads nativeThreads;
-  private final int[] savedThreads; // maxThreads, maxMasterThreads, BLAS threads before the pool (ONE_PER_REPLICA)
+  private final int[] savedThreads; // maxMasterThreads, BLAS threads before the pool (ONE_PER_REPLICA), else null
   private boolean closed;
 
   private ReplicaPool(ComputationGraph master, int size, NativeThreads nativeThreads) {
@@ -58,8 +61,7 @@ public final class ReplicaPool implements AutoCloseable {
     this.nativeThreads = nativeThreads;
     if (nativeThreads == NativeThreads.ONE_PER_REPLICA) {
       var env = Nd4j.getEnvironment();
-      savedThreads = new int[] {env.maxThreads(), env.maxMasterThreads(), Nd4j.factory().blas().getMaxThreads()};
-      env.setMaxThreads(1);
+      savedThreads = new int[] {env.maxMasterThreads(), Nd4j.factory().blas().getMaxThreads()};
       env.setMaxMasterThreads(1);
       Nd4j.factory().blas().setMaxThreads(1);
     } else {
@@ -203,9 +205,8 @@ public final class ReplicaPool implements AutoCloseable {
     }
     if (savedThreads != null) {
       var env = Nd4j.getEnvironment();
-      env.setMaxThreads(savedThreads[0]);
-      env.setMaxMasterThreads(savedThreads[1]);
-      Nd4j.factory().blas().setMaxThreads(savedThreads[2]);
+      env.setMaxMasterThreads(savedThreads[0]);
+      Nd4j.factory().blas().setMaxThreads(savedThreads[1]);
     }
     if (interrupted) {
       Thread.currentThread().interrupt();
