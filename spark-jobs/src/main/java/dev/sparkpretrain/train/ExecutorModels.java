@@ -1,10 +1,10 @@
 package dev.sparkpretrain.train;
 
+import dev.sparkpretrain.model.train.ReplicaPool;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import dev.sparkpretrain.model.train.ReplicaPool;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 

@@ -1,9 +1,9 @@
 package dev.sparkpretrain.train;
 
-import dev.sparkpretrain.model.train.OptimizerStep;
-import dev.sparkpretrain.model.train.ReplicaPool;
 import dev.sparkpretrain.config.TrainerConfig;
 import dev.sparkpretrain.corpus.ContentHash;
+import dev.sparkpretrain.model.train.OptimizerStep;
+import dev.sparkpretrain.model.train.ReplicaPool;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -260,7 +260,8 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
 
     RoundTask(TrainingObjective<E> objective, Broadcast<String> conf, Broadcast<String> computeConf,
         Broadcast<FlatState> state, int startStep, int steps, int microBatch, int accumulation, int threads,
-        double maxGradNorm, long seed, LossScaler scaler, String blockPrefix, int chunkFloats, CollectionAccumulator<String> stored) {
+        double maxGradNorm, long seed, LossScaler scaler, String blockPrefix, int chunkFloats,
+        CollectionAccumulator<String> stored) {
       this.objective = objective;
       this.conf = conf;
       this.computeConf = computeConf;

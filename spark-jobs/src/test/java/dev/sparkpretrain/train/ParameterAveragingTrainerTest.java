@@ -1,11 +1,11 @@
 package dev.sparkpretrain.train;
 
-import dev.sparkpretrain.model.train.OptimizerStep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkpretrain.config.TrainerConfig;
+import dev.sparkpretrain.model.train.OptimizerStep;
 import dev.sparkpretrain.objective.BertExample;
 import java.util.ArrayList;
 import java.util.List;
