@@ -60,7 +60,7 @@ class TrainerComparisonSmokeTest {
     try {
       JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       TrainerConfig t = new TrainerConfig(2, 8, 1, 2, 4, 1e-3, 0, null, null, null, null, null, null, null, null,
-          null, null);
+          null, null, null);
       TransformerConfig model = TransformerConfig.preset("bert-tiny").withVocabSize(VOCAB);
       BertTrainingObjective objective = new BertTrainingObjective(SEQ, PREDICTIONS);
       JavaRDD<List<BertExample>> workers = sc.parallelize(List.of(examples(40, 1), examples(40, 2)), 2);

@@ -6,7 +6,9 @@ import java.io.Serializable;
 /**
  * The parameter-averaging trainer. One optimizer step = {@code gradient_accumulation} micro-batches of
  * {@code micro_batch_size} examples on each worker; every {@code averaging_frequency} steps the workers'
- * parameters and optimizer state are averaged on the driver.
+ * parameters and optimizer state are averaged on the driver. With {@code threads_per_worker} N > 1 a worker runs
+ * its micro-batches N at a time on N replicas of the model sharing one parameter array (one thread each, FP32, CPU
+ * backend; the step is the same whatever N), so each task should get N cores ({@code spark.task.cpus}).
  */
 public record TrainerConfig(
     Integer workers,
@@ -25,7 +27,8 @@ public record TrainerConfig(
     @JsonProperty("checkpoint_every") Integer checkpointEvery,
     @JsonProperty("keep_checkpoints") Integer keepCheckpoints,
     Precision precision,
-    @JsonProperty("loss_scale_window") Integer lossScaleWindow)
+    @JsonProperty("loss_scale_window") Integer lossScaleWindow,
+    @JsonProperty("threads_per_worker") Integer threadsPerWorker)
     implements Serializable {
 
   public enum Decay {
@@ -58,6 +61,8 @@ public record TrainerConfig(
     keepCheckpoints = keepCheckpoints == null ? 3 : keepCheckpoints;
     precision = precision == null ? Precision.FP32 : precision;
     lossScaleWindow = lossScaleWindow == null ? 1000 : lossScaleWindow; // Megatron-LM's loss_scale_window
+    // One replica per worker unless asked: more need as many cores per task (spark.task.cpus).
+    threadsPerWorker = threadsPerWorker == null ? 1 : threadsPerWorker;
     ConfigException.require(workers >= 1, "trainer.workers", ">= 1", workers);
     ConfigException.require(microBatchSize >= 1, "trainer.micro_batch_size", ">= 1", microBatchSize);
     ConfigException.require(gradientAccumulation >= 1, "trainer.gradient_accumulation", ">= 1", gradientAccumulation);
@@ -74,28 +79,41 @@ public record TrainerConfig(
     ConfigException.require(checkpointEvery >= 1, "trainer.checkpoint_every", ">= 1", checkpointEvery);
     ConfigException.require(keepCheckpoints >= 1, "trainer.keep_checkpoints", ">= 1", keepCheckpoints);
     ConfigException.require(lossScaleWindow >= 1, "trainer.loss_scale_window", ">= 1", lossScaleWindow);
+    ConfigException.require(threadsPerWorker >= 1, "trainer.threads_per_worker", ">= 1", threadsPerWorker);
+    ConfigException.require(gradientAccumulation % threadsPerWorker == 0, "trainer.gradient_accumulation",
+        "a multiple of trainer.threads_per_worker (" + threadsPerWorker + "): each thread runs whole micro-batches",
+        gradientAccumulation);
+    ConfigException.require(threadsPerWorker == 1 || precision == Precision.FP32, "trainer.threads_per_worker",
+        "1 with precision " + precision.name().toLowerCase(java.util.Locale.ROOT)
+            + " (the replicas share FP32 weights; a low-precision compute copy is not replicated)", threadsPerWorker);
   }
 
   public static TrainerConfig defaults() {
     return new TrainerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null);
+        null, null, null);
   }
 
   public TrainerConfig withWorkers(int n) {
     return new TrainerConfig(n, microBatchSize, gradientAccumulation, averagingFrequency, maxSteps, learningRate,
         warmupSteps, decay, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, checkpointEvery,
-        keepCheckpoints, precision, lossScaleWindow);
+        keepCheckpoints, precision, lossScaleWindow, threadsPerWorker);
   }
 
   public TrainerConfig withMaxSteps(int n) {
     return new TrainerConfig(workers, microBatchSize, gradientAccumulation, averagingFrequency, n, learningRate,
         warmupSteps, decay, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, checkpointEvery,
-        keepCheckpoints, precision, lossScaleWindow);
+        keepCheckpoints, precision, lossScaleWindow, threadsPerWorker);
   }
 
   public TrainerConfig withPrecision(Precision p) {
     return new TrainerConfig(workers, microBatchSize, gradientAccumulation, averagingFrequency, maxSteps, learningRate,
         warmupSteps, decay, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, checkpointEvery,
-        keepCheckpoints, p, lossScaleWindow);
+        keepCheckpoints, p, lossScaleWindow, threadsPerWorker);
+  }
+
+  public TrainerConfig withThreadsPerWorker(int n) {
+    return new TrainerConfig(workers, microBatchSize, gradientAccumulation, averagingFrequency, maxSteps, learningRate,
+        warmupSteps, decay, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, checkpointEvery,
+        keepCheckpoints, precision, lossScaleWindow, n);
   }
 }

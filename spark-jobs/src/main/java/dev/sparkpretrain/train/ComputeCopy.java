@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * The low-precision compute copy of mixed-precision training (Micikevicius et al. 2018; Megatron-LM, DeepSpeed):
  * the optimizer keeps FP32 master weights; forward and backward run on a copy of the graph in FP16 or BF16 whose
  * parameters are the master weights rounded to that type; its gradients are cast back to FP32 for the update
- * ({@link OptimizerStep}), and the copy is refreshed from the master after every update.
+ * ({@link dev.sparkpretrain.model.train.OptimizerStep}), and the copy is refreshed from the master after every update.
  *
  * <p>The copy is an ordinary ComputationGraph whose configuration says {@code dataType: HALF} (or BFLOAT16), so
  * every parameter, activation and gradient array DL4J allocates for it has that type. It needs a backend with

@@ -1,5 +1,6 @@
 package dev.sparkpretrain.train;
 
+import dev.sparkpretrain.model.train.ReplicaPool;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +15,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  */
 final class ExecutorModels {
   private static final Map<String, Queue<ComputationGraph>> POOL = new ConcurrentHashMap<>();
+  /** Replica pools (threads_per_worker > 1) by configuration and replica count; their threads live on with them. */
+  private static final Map<String, Queue<ReplicaPool>> REPLICAS = new ConcurrentHashMap<>();
 
   private ExecutorModels() {}
 
@@ -28,5 +31,19 @@ final class ExecutorModels {
 
   static void giveBack(String configurationJson, ComputationGraph g) {
     POOL.computeIfAbsent(configurationJson, k -> new ConcurrentLinkedQueue<>()).add(g);
+  }
+
+  /**
+   * A pool of {@code replicas} replicas of a graph built from {@code configurationJson}, one thread each with one
+   * native thread (see {@link ReplicaPool.NativeThreads#ONE_PER_REPLICA}; kept for the executor's lifetime).
+   */
+  static ReplicaPool borrowPool(String configurationJson, int replicas) {
+    ReplicaPool p = REPLICAS.computeIfAbsent(replicas + ":" + configurationJson, k -> new ConcurrentLinkedQueue<>())
+        .poll();
+    return p != null ? p : ReplicaPool.of(borrow(configurationJson), replicas);
+  }
+
+  static void giveBackPool(String configurationJson, ReplicaPool p) {
+    REPLICAS.computeIfAbsent(p.size() + ":" + configurationJson, k -> new ConcurrentLinkedQueue<>()).add(p);
   }
 }

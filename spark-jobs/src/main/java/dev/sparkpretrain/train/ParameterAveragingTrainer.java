@@ -2,6 +2,8 @@ package dev.sparkpretrain.train;
 
 import dev.sparkpretrain.config.TrainerConfig;
 import dev.sparkpretrain.corpus.ContentHash;
+import dev.sparkpretrain.model.train.OptimizerStep;
+import dev.sparkpretrain.model.train.ReplicaPool;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -150,7 +152,8 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
           String.format(java.util.Locale.ROOT, "train: round %d, steps %d-%d", round, step + 1, step + steps), false);
       String blockPrefix = RoundResultBlocks.runPrefix(run) + "r" + round + "-";
       RoundTask<E> task = new RoundTask<>(objective, conf, computeConf, bState, step, steps, config.microBatchSize(),
-          config.gradientAccumulation(), config.maxGradNorm(), seed, scaler, blockPrefix, resultChunkFloats, stored);
+          config.gradientAccumulation(), config.threadsPerWorker(), config.maxGradNorm(), seed, scaler, blockPrefix,
+          resultChunkFloats, stored);
       WorkerResult sum;
       Set<String> summed = new HashSet<>();
       stored.reset();
@@ -247,6 +250,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     private final int steps;
     private final int microBatch;
     private final int accumulation;
+    private final int threads;
     private final double maxGradNorm;
     private final long seed;
     private final LossScaler scaler;
@@ -255,8 +259,9 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
     private final CollectionAccumulator<String> stored;
 
     RoundTask(TrainingObjective<E> objective, Broadcast<String> conf, Broadcast<String> computeConf,
-        Broadcast<FlatState> state, int startStep, int steps, int microBatch, int accumulation, double maxGradNorm,
-        long seed, LossScaler scaler, String blockPrefix, int chunkFloats, CollectionAccumulator<String> stored) {
+        Broadcast<FlatState> state, int startStep, int steps, int microBatch, int accumulation, int threads,
+        double maxGradNorm, long seed, LossScaler scaler, String blockPrefix, int chunkFloats,
+        CollectionAccumulator<String> stored) {
       this.objective = objective;
       this.conf = conf;
       this.computeConf = computeConf;
@@ -265,6 +270,7 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       this.steps = steps;
       this.microBatch = microBatch;
       this.accumulation = accumulation;
+      this.threads = threads;
       this.maxGradNorm = maxGradNorm;
       this.seed = seed;
       this.scaler = scaler;
@@ -278,10 +284,13 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
       if (!it.hasNext()) {
         return Collections.emptyIterator();
       }
-      GpuBinding.bindTaskGpu();
+      boolean gpu = GpuBinding.bindTaskGpu() >= 0;
       List<E> examples = it.next();
       String json = conf.value();
-      ComputationGraph g = ExecutorModels.borrow(json);
+      // Replicas (data parallelism inside the step) on the CPU backend in FP32 only; a GPU task keeps one, which
+      // takes the same steps (OptimizerStep sums in micro-batch order whatever the replica count).
+      ReplicaPool pool = threads > 1 && !gpu && computeConf == null ? ExecutorModels.borrowPool(json, threads) : null;
+      ComputationGraph g = pool != null ? pool.master() : ExecutorModels.borrow(json);
       String computeJson = computeConf == null ? null : computeConf.value();
       ComputationGraph compute = computeJson == null ? g : ExecutorModels.borrow(computeJson);
       try {
@@ -309,7 +318,8 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
             micro.add(batch);
           }
           double scale = sc == null ? 1.0 : sc.scale();
-          OptimizerStep.Result r = optimizer.step(g, compute, objective.microBatches(micro), epoch, scale);
+          OptimizerStep.Result r = pool != null ? optimizer.step(pool, objective.microBatches(micro), epoch, scale)
+              : optimizer.step(g, compute, objective.microBatches(micro), epoch, scale);
           result.lossSum[s] = r.loss();
           result.gradNormSum[s] = r.gradNorm();
           result.tokens[s] = tokens;
@@ -339,7 +349,11 @@ public final class ParameterAveragingTrainer<E extends Serializable> {
         result.scaler = sc;
         return Collections.singletonList(result).iterator();
       } finally {
-        ExecutorModels.giveBack(json, g);
+        if (pool != null) {
+          ExecutorModels.giveBackPool(json, pool);
+        } else {
+          ExecutorModels.giveBack(json, g);
+        }
         if (compute != g) {
           ExecutorModels.giveBack(computeJson, compute);
         }

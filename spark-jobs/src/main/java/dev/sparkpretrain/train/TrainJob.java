@@ -203,6 +203,13 @@ public final class TrainJob {
     }
 
     ParameterAveragingTrainer<E> trainer = new ParameterAveragingTrainer<>(tc, config.seed(), objective);
+    if (tc.threadsPerWorker() > 1) {
+      // Replicas of a worker run at once: without as many cores per task they only take turns on one.
+      int taskCpus = sc.getConf().getInt("spark.task.cpus", 1);
+      console.println("train: " + tc.threadsPerWorker() + " replicas per worker (threads_per_worker)"
+          + (taskCpus < tc.threadsPerWorker() ? "; spark.task.cpus is " + taskCpus + ", set it to "
+              + tc.threadsPerWorker() + " so that each task gets the cores" : ""));
+    }
     if (tc.precision() != TrainerConfig.Precision.FP32) {
       // ND4J's CPU backend runs half-precision products far slower than FP32: say so rather than look stuck.
       console.println("train: precision " + tc.precision().name().toLowerCase(Locale.ROOT)

@@ -94,4 +94,21 @@ class PretrainConfigTest {
         "objective:\n  type: bert\n  pair_task: xyz\n", "conf/x.yaml"));
     assertTrue(task.getMessage().contains("pair_task"), task.getMessage());
   }
+
+  @Test
+  void threadsPerWorkerIsValidated() {
+    assertEquals(1, PretrainConfig.parse("seed: 7\n", "test").trainer().threadsPerWorker());
+    assertEquals(2, PretrainConfig.parse("trainer:\n  threads_per_worker: 2\n  gradient_accumulation: 4\n", "x")
+        .trainer().threadsPerWorker());
+    ConfigException zero = assertThrows(ConfigException.class,
+        () -> PretrainConfig.parse("trainer:\n  threads_per_worker: 0\n", "conf/x.yaml"));
+    assertTrue(zero.getMessage().contains("trainer.threads_per_worker"), zero.getMessage());
+    ConfigException notMultiple = assertThrows(ConfigException.class,
+        () -> PretrainConfig.parse("trainer:\n  threads_per_worker: 2\n  gradient_accumulation: 3\n", "x"));
+    assertTrue(notMultiple.getMessage().contains("a multiple of trainer.threads_per_worker"),
+        notMultiple.getMessage());
+    ConfigException fp16 = assertThrows(ConfigException.class, () -> PretrainConfig.parse(
+        "trainer:\n  threads_per_worker: 2\n  gradient_accumulation: 2\n  precision: fp16\n", "x"));
+    assertTrue(fp16.getMessage().contains("1 with precision fp16"), fp16.getMessage());
+  }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkpretrain.config.TrainerConfig;
 import dev.sparkpretrain.config.TrainerConfig.Precision;
+import dev.sparkpretrain.model.train.OptimizerStep;
 import dev.sparkpretrain.objective.BertExample;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkpretrain.config.TrainerConfig;
 import dev.sparkpretrain.model.t5.T5Model;
+import dev.sparkpretrain.model.train.OptimizerStep;
 import dev.sparkpretrain.objective.BertExample;
 import java.io.Serializable;
 import java.util.List;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparkpretrain.config.TrainerConfig;
+import dev.sparkpretrain.model.train.OptimizerStep;
 import dev.sparkpretrain.objective.BertExample;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,6 +136,21 @@ class ParameterAveragingTrainerTest {
     System.out.println("1 worker vs local: max |diff| " + d);
     // Rounds of 3 steps round-trip parameters and Adam state through float[]: exact.
     assertTrue(d == 0.0, "max |diff| " + d);
+  }
+
+  @Test
+  void twoThreadsPerWorkerTakeTheStepsOfOneBitForBit() throws Exception {
+    // Two workers with different data, 4 micro-batches per step: replicas run them 2 at a time on each worker.
+    TrainerConfig t = TrainerFixtures.trainer(2, 4, 4, 2, 3);
+    List<List<BertExample>> workers = List.of(new ArrayList<>(data.subList(0, 40)),
+        new ArrayList<>(data.subList(40, 80)));
+    ComputationGraph one = fitOnSpark(t, workers);
+    ComputationGraph two = fitOnSpark(t.withThreadsPerWorker(2), workers);
+    assertTrue(maxDiff(one, TrainerFixtures.graph(t, 42)) > 1e-4, "parameters moved");
+    assertTrue(java.util.Arrays.equals(one.params().data().asFloat(), two.params().data().asFloat()),
+        "max |diff| " + maxDiff(one, two));
+    assertTrue(java.util.Arrays.equals(one.getUpdater().getStateViewArray().data().asFloat(),
+        two.getUpdater().getStateViewArray().data().asFloat()), "Adam state");
   }
 
   @Test

@@ -99,6 +99,21 @@ class TrainJobTest {
   }
 
   @Test
+  void twoThreadsPerWorkerReachTheParametersOfOne() throws IOException {
+    PretrainConfig short4 = config.withTrainer(config.trainer().withMaxSteps(4));
+    TrainJob.Summary one = TrainJob.run(spark, short4, shards, dir.resolve("run-t1").toUri().toString(), false, QUIET);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    TrainJob.Summary two = TrainJob.run(spark, short4.withTrainer(short4.trainer().withThreadsPerWorker(2)), shards,
+        dir.resolve("run-t2").toUri().toString(), false, new PrintStream(log, true, StandardCharsets.UTF_8));
+    assertEquals(4, two.step());
+    // Dropout is on (bert-tiny preset): replicas draw the same masks, seeded per micro-batch.
+    assertTrue(java.util.Arrays.equals(one.graph().params().data().asFloat(), two.graph().params().data().asFloat()),
+        "max |diff| " + one.graph().params().sub(two.graph().params()).amaxNumber());
+    String console = log.toString(StandardCharsets.UTF_8);
+    assertTrue(console.contains("2 replicas per worker") && console.contains("set it to 2"), console);
+  }
+
+  @Test
   void gptTrainsOnPackedWindowsAndReportsPerplexity() throws IOException {
     PretrainConfig gpt = PretrainConfig.parse("""
         seed: 3

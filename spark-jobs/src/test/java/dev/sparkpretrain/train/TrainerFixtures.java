@@ -76,7 +76,7 @@ final class TrainerFixtures {
 
   static TrainerConfig trainer(int workers, int micro, int accumulation, int frequency, int steps) {
     return new TrainerConfig(workers, micro, accumulation, frequency, steps, 1e-3, 2, TrainerConfig.Decay.LINEAR,
-        0.01, null, null, null, 1.0, 1000, 3, null, null);
+        0.01, null, null, null, 1.0, 1000, 3, null, null, null);
   }
 
   static ComputationGraph graph(TrainerConfig t, long seed) {

@@ -7,6 +7,8 @@ import dev.sparkpretrain.model.bert.BertModel;
 import dev.sparkpretrain.model.gpt.GptBatch;
 import dev.sparkpretrain.model.gpt.GptModel;
 import dev.sparkpretrain.model.ops.Activation;
+import dev.sparkpretrain.model.train.OptimizerStep;
+import dev.sparkpretrain.model.train.ReplicaPool;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,6 +32,14 @@ import java.util.Random;
  * java -cp "$(cat cp.txt):model/target/classes:model/target/test-classes" \
  *     dev.sparkpretrain.model.bench.ThroughputBenchmark [tiny|mini|base] [mlm|causal] [steps] [batch] [warmup]
  * </pre>
+ *
+ * <p>Step modes (printed as {@code mode:}): by default {@code graph.fit} on the whole batch. {@code -Dbench.replicas=1}
+ * runs the batch through {@link OptimizerStep} (one micro-batch, sequential, gradient norm clipped at 1.0 as the
+ * trainer does); {@code -Dbench.replicas=N} (N > 1) splits it into N micro-batches of batch/N, normalized by the whole
+ * step's totals as the trainer's objectives do, run concurrently on a {@link ReplicaPool} of N replicas.
+ * {@code -Dbench.microBatches=K} changes the number of micro-batches (default: the replica count);
+ * {@code -Dbench.nativeThreads=keep} leaves libnd4j/OpenBLAS threading as the JVM started (default with N > 1: one
+ * native thread per replica, see {@link ReplicaPool.NativeThreads}).
  */
 public final class ThroughputBenchmark {
     private ThroughputBenchmark() {}
@@ -67,6 +77,14 @@ public final class ThroughputBenchmark {
         Random rng = new Random(42);
         ComputationGraph graph;
         MultiDataSet data;
+        List<MultiDataSet> micro = new ArrayList<>();
+        int replicas = Integer.getInteger("bench.replicas", 0);
+        int microBatches = Integer.getInteger("bench.microBatches", Math.max(1, replicas));
+        if (s.batch % microBatches != 0) {
+            throw new IllegalArgumentException("batch " + s.batch + " is not a multiple of " + microBatches
+                    + " micro-batches");
+        }
+        int per = s.batch / microBatches;
         double flops;
         if (objective.equals("mlm")) {
             TransformerConfig c = new TransformerConfig(TransformerConfig.Family.BERT, s.vocab, s.hidden, s.layers,
@@ -75,6 +93,12 @@ public final class ThroughputBenchmark {
             int predictions = (int) Math.round(0.15 * s.seq);
             BertBatch b = mlmBatch(rng, s, predictions);
             data = BertModel.toMultiDataSet(b);
+            // Every example has the same number of predictions, so the step's weight (examples / predictions of the
+            // whole step, as BertTrainingObjective computes it) is 1/predictions for every micro-batch too.
+            double weight = (double) s.batch / ((long) s.batch * predictions);
+            for (int k = 0; k < microBatches; k++) {
+                micro.add(BertModel.toMultiDataSet(rows(b, k * per, per), weight));
+            }
             long rows = (long) s.batch * predictions;
             flops = flopsPerStep(s, rows, true);
         } else {
@@ -85,19 +109,45 @@ public final class ThroughputBenchmark {
             int[][] w = new int[s.batch][s.seq + 1];
             for (int[] row : w) for (int j = 0; j < row.length; j++) row[j] = rng.nextInt(s.vocab);
             data = GptModel.toMultiDataSet(new GptBatch(w));
+            // Equal windows: the per-example loss sums of the micro-batches add up to the batch's (GptTrainingObjective).
+            for (int k = 0; k < microBatches; k++) {
+                micro.add(GptModel.toMultiDataSet(new GptBatch(Arrays.copyOfRange(w, k * per, k * per + per))));
+            }
             flops = flopsPerStep(s, (long) s.batch * s.seq, false);
         }
         System.out.printf(Locale.ROOT, "%s %s: %d parameters, batch %d x seq %d, %.2f GFLOP per step%n", config,
                 objective, graph.numParams(), s.batch, s.seq, flops / 1e9);
+        OptimizerStep optimizer = new OptimizerStep(1.0);
+        ReplicaPool pool = replicas > 1 ? ReplicaPool.of(graph, replicas,
+                "keep".equals(System.getProperty("bench.nativeThreads")) ? ReplicaPool.NativeThreads.KEEP
+                        : ReplicaPool.NativeThreads.ONE_PER_REPLICA) : null;
+        Runnable step;
+        if (replicas == 0) {
+            System.out.println("mode: graph.fit, 1 batch of " + s.batch);
+            step = () -> graph.fit(data);
+        } else if (pool == null) {
+            System.out.printf(Locale.ROOT, "mode: OptimizerStep, sequential, %d micro-batch(es) of %d%n", microBatches,
+                    per);
+            step = () -> optimizer.step(graph, micro, 0);
+        } else {
+            System.out.printf(Locale.ROOT, "mode: OptimizerStep over ReplicaPool of %d (native threads %s), "
+                    + "%d micro-batches of %d; libnd4j now maxThreads=%d maxMasterThreads=%d%n", replicas,
+                    pool.nativeThreads(), microBatches, per, Nd4j.getEnvironment().maxThreads(),
+                    Nd4j.getEnvironment().maxMasterThreads());
+            step = () -> optimizer.step(pool, micro, 0, 1.0);
+        }
         int warmup = warmupSteps >= 0 ? warmupSteps : Math.max(3, steps / 5);
-        for (int i = 0; i < warmup; i++) graph.fit(data);
+        for (int i = 0; i < warmup; i++) step.run();
         List<Double> times = new ArrayList<>();
         long cpu0 = processCpuNanos();
         long wall0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
-            graph.fit(data);
+            step.run();
             times.add((System.nanoTime() - t0) / 1e9);
+        }
+        if (pool != null) {
+            pool.close();
         }
         double cpuPerStep = (processCpuNanos() - cpu0) / 1e9 / steps;
         double wallPerStep = (System.nanoTime() - wall0) / 1e9 / steps;
@@ -170,6 +220,15 @@ public final class ThroughputBenchmark {
             nsp[i] = rng.nextInt(2);
         }
         return new BertBatch(ids, seg, mask, pos, lm, w, nsp);
+    }
+
+    /** Rows [from, from + n) of {@code b}. */
+    static BertBatch rows(BertBatch b, int from, int n) {
+        int to = from + n;
+        return new BertBatch(Arrays.copyOfRange(b.inputIds(), from, to), Arrays.copyOfRange(b.segmentIds(), from, to),
+                Arrays.copyOfRange(b.inputMask(), from, to), Arrays.copyOfRange(b.maskedLmPositions(), from, to),
+                Arrays.copyOfRange(b.maskedLmIds(), from, to), Arrays.copyOfRange(b.maskedLmWeights(), from, to),
+                Arrays.copyOfRange(b.nextSentenceLabels(), from, to));
     }
 
     /** Median GFLOP/s of an n x n x n FP32 product (wall time), and GFLOP per CPU-second over all runs. */
