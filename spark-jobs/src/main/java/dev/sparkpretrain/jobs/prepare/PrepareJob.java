@@ -22,7 +22,7 @@ import dev.sparkpretrain.objective.BertVocab;
 import dev.sparkpretrain.objective.RandomNextPool;
 import dev.sparkpretrain.objective.SpanCorruption;
 import dev.sparkpretrain.objective.TokenizedDocument;
-import dev.sparkpretrain.tokenization.Encoding;
+import dev.sparkpretrain.tokenization.TokenIds;
 import dev.sparkpretrain.tokenization.Tokenizer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -389,8 +389,8 @@ public final class PrepareJob {
     List<int[]> sentences = new ArrayList<>();
     List<boolean[]> starts = new ArrayList<>();
     for (String s : splitter == null ? List.of(text) : splitter.split(text)) {
-      Encoding e = tokenizer.encode(s, false);
-      if (e.ids().length > 0) {
+      TokenIds e = tokenizer.encodeIds(s); // the ids of encode(s, false), without offsets or an Encoding
+      if (e.length() > 0) {
         sentences.add(e.ids());
         starts.add(e.wordStarts());
       }
