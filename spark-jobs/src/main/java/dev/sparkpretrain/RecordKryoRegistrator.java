@@ -29,6 +29,12 @@ public final class RecordKryoRegistrator implements KryoRegistrator {
   public void registerClasses(Kryo kryo) {
     kryo.addDefaultSerializer(Record.class, (k, type) -> RecordSerializer.supports(type)
         ? new RecordSerializer(type) : new JavaSerializer());
-    FREQUENT.forEach(kryo::register);
+    for (Class<?> c : FREQUENT) {
+      if (c == TokenizedDocument.class) {
+        kryo.register(c, new TokenizedDocumentSerializer()); // prepare's cache: its own compact form
+      } else {
+        kryo.register(c);
+      }
+    }
   }
 }
