@@ -13,13 +13,28 @@ final class Sessions {
 
   /** A session with a command's own defaults, which settings given to Spark (spark-submit, -D) override. */
   static SparkSession open(String appName, int localThreads, java.util.Map<String, String> defaults) {
-    return SparkSession.builder().config(conf(appName, localThreads, defaults)).getOrCreate();
+    return open(appName, localThreads, defaults, java.util.Map.of());
+  }
+
+  /** The same, with defaults that only a local-mode session takes ({@code local}, {@code local[N]}). */
+  static SparkSession open(String appName, int localThreads, java.util.Map<String, String> defaults,
+      java.util.Map<String, String> localDefaults) {
+    return SparkSession.builder().config(conf(appName, localThreads, defaults, localDefaults)).getOrCreate();
   }
 
   /** The configuration {@link #open} starts Spark with. */
   static SparkConf conf(String appName, int localThreads, java.util.Map<String, String> defaults) {
+    return conf(appName, localThreads, defaults, java.util.Map.of());
+  }
+
+  /** The configuration {@link #open} starts Spark with, {@code localDefaults} included in local mode. */
+  static SparkConf conf(String appName, int localThreads, java.util.Map<String, String> defaults,
+      java.util.Map<String, String> localDefaults) {
     SparkConf conf = new SparkConf(true).setAppName("spark-pretrain " + appName);
     defaults.forEach(conf::setIfMissing);
+    if (conf.get("spark.master", "local").startsWith("local")) {
+      localDefaults.forEach(conf::setIfMissing);
+    }
     if (!conf.contains("spark.master")) {
       conf.setMaster(localThreads > 0 ? "local[" + localThreads + "]" : "local[*]");
       conf.setIfMissing("spark.ui.showConsoleProgress", "false");

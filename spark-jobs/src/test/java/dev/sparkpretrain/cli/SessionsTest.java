@@ -33,4 +33,22 @@ class SessionsTest {
       System.clearProperty("spark.kryoserializer.buffer.max");
     }
   }
+
+  @Test
+  void localDefaultsApplyInLocalModeOnly() {
+    Map<String, String> local = Map.of("spark.ui.enabled", "false");
+    assertEquals("false", Sessions.conf("test", 2, Map.of(), local).get("spark.ui.enabled"));
+    System.setProperty("spark.master", "spark://cluster:7077");
+    try {
+      assertEquals(false, Sessions.conf("test", 2, Map.of(), local).contains("spark.ui.enabled"));
+    } finally {
+      System.clearProperty("spark.master");
+    }
+    System.setProperty("spark.ui.enabled", "true");
+    try {
+      assertEquals("true", Sessions.conf("test", 2, Map.of(), local).get("spark.ui.enabled"), "-D wins");
+    } finally {
+      System.clearProperty("spark.ui.enabled");
+    }
+  }
 }

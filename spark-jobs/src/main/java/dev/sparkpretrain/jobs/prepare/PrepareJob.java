@@ -80,6 +80,13 @@ public final class PrepareJob {
    */
   public static final Map<String, String> SESSION_DEFAULTS = Map.of("spark.kryo.referenceTracking", "false");
 
+  /**
+   * Spark settings for a local-mode session that runs this job, unless set otherwise: no web UI (Jetty, its
+   * listeners and status store), which a local batch job serves nobody and which took ~2.5 CPU s of every run's
+   * fixed cost (docs/BENCHMARKS.md); {@code -Dspark.ui.enabled=true} brings it back. A cluster keeps its UI.
+   */
+  public static final Map<String, String> LOCAL_SESSION_DEFAULTS = Map.of("spark.ui.enabled", "false");
+
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PrepareJob.class);
 
   private PrepareJob() {}
