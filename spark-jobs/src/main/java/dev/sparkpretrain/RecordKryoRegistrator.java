@@ -46,7 +46,13 @@ public final class RecordKryoRegistrator implements KryoRegistrator {
   public void registerClasses(Kryo kryo) {
     kryo.addDefaultSerializer(Record.class, (k, type) -> RecordSerializer.supports(type)
         ? new RecordSerializer(type) : new JavaSerializer());
-    FREQUENT.forEach(kryo::register);
+    for (Class<?> c : FREQUENT) {
+      if (c == TokenizedDocument.class) {
+        kryo.register(c, new TokenizedDocumentSerializer()); // prepare's cache: its own compact form
+      } else {
+        kryo.register(c);
+      }
+    }
     IMMUTABLE_LISTS.forEach(c -> kryo.register(c, new ElementsSerializer<List<?>>(List::of)));
     IMMUTABLE_SETS.forEach(c -> kryo.register(c, new ElementsSerializer<Set<?>>(Set::of)));
     IMMUTABLE_MAPS.forEach(c -> kryo.register(c, new ImmutableMapSerializer()));

@@ -105,7 +105,8 @@ final class Commands {
       tokenizer = loadTokenizer(file);
       fingerprint = sha256(file);
     }
-    try (SparkSession spark = Sessions.open("prepare", 0, PrepareJob.SESSION_DEFAULTS)) {
+    try (SparkSession spark = Sessions.open("prepare", 0, PrepareJob.SESSION_DEFAULTS,
+        PrepareJob.LOCAL_SESSION_DEFAULTS)) {
       if (tokenizer == null) {
         tokenizer = TokenizerTrainJob.train(spark, config.data(), config.tokenizer());
         Path file = Path.of(output + ".tokenizer.json");

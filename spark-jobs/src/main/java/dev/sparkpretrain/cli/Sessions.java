@@ -13,23 +13,38 @@ public final class Sessions {
 
   /** A session with a command's own defaults, which settings given to Spark (spark-submit, -D) override. */
   static SparkSession open(String appName, int localThreads, java.util.Map<String, String> defaults) {
-    return SparkSession.builder().config(conf(appName, localThreads, defaults)).getOrCreate();
+    return open(appName, localThreads, defaults, java.util.Map.of());
+  }
+
+  /** The same, with defaults that only a local-mode session takes ({@code local}, {@code local[N]}). */
+  static SparkSession open(String appName, int localThreads, java.util.Map<String, String> defaults,
+      java.util.Map<String, String> localDefaults) {
+    return SparkSession.builder().config(conf(appName, localThreads, defaults, localDefaults)).getOrCreate();
   }
 
   /** The configuration {@link #open} starts Spark with. */
   static SparkConf conf(String appName, int localThreads, java.util.Map<String, String> defaults) {
-    return conf(new SparkConf(true), appName, localThreads, defaults);
+    return conf(appName, localThreads, defaults, java.util.Map.of());
+  }
+
+  /** The configuration {@link #open} starts Spark with, {@code localDefaults} included in local mode. */
+  static SparkConf conf(String appName, int localThreads, java.util.Map<String, String> defaults,
+      java.util.Map<String, String> localDefaults) {
+    return conf(new SparkConf(true), appName, localThreads, defaults, localDefaults);
   }
 
   /**
    * The commands' settings added to {@code conf} (what spark-submit or -D options gave): local mode with
-   * {@code localThreads} threads (0: all cores) when it names no master. Tests use it to run a command's job on a
-   * cluster exactly as the command would.
+   * {@code localThreads} threads (0: all cores) when it names no master, with {@code localDefaults} then. Tests use
+   * it to run a command's job on a cluster exactly as the command would.
    */
   public static SparkConf conf(SparkConf conf, String appName, int localThreads,
-      java.util.Map<String, String> defaults) {
+      java.util.Map<String, String> defaults, java.util.Map<String, String> localDefaults) {
     conf.setAppName("spark-pretrain " + appName);
     defaults.forEach(conf::setIfMissing);
+    if (conf.get("spark.master", "local").startsWith("local")) {
+      localDefaults.forEach(conf::setIfMissing);
+    }
     if (!conf.contains("spark.master")) {
       conf.setMaster(localThreads > 0 ? "local[" + localThreads + "]" : "local[*]");
       conf.setIfMissing("spark.ui.showConsoleProgress", "false");

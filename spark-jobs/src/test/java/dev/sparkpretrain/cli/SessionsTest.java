@@ -2,6 +2,7 @@ package dev.sparkpretrain.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.sparkpretrain.jobs.prepare.PrepareJob;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
@@ -32,5 +33,26 @@ class SessionsTest {
       System.clearProperty(key);
       System.clearProperty("spark.kryoserializer.buffer.max");
     }
+  }
+
+  @Test
+  void localDefaultsApplyInLocalModeOnly() {
+    // A key of its own: the test JVM itself runs with -Dspark.ui.enabled=false (pom.xml).
+    String key = "spark.pretrain.test.localOnly";
+    Map<String, String> local = Map.of(key, "false");
+    assertEquals("false", Sessions.conf("test", 2, Map.of(), local).get(key));
+    System.setProperty("spark.master", "spark://cluster:7077");
+    try {
+      assertEquals(false, Sessions.conf("test", 2, Map.of(), local).contains(key));
+    } finally {
+      System.clearProperty("spark.master");
+    }
+    System.setProperty(key, "true");
+    try {
+      assertEquals("true", Sessions.conf("test", 2, Map.of(), local).get(key), "a -D setting wins");
+    } finally {
+      System.clearProperty(key);
+    }
+    assertEquals("false", PrepareJob.LOCAL_SESSION_DEFAULTS.get("spark.ui.enabled"));
   }
 }

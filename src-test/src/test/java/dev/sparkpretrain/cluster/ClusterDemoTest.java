@@ -40,11 +40,12 @@ class ClusterDemoTest {
     PretrainConfig config = Demo.defaultConfig();
     config = config.withTrainer(config.trainer().withMaxSteps(20));
     try (StandaloneCluster c = StandaloneCluster.start(dir.resolve("cluster"), 1, 2, "3g")) {
-      SparkConf conf = Sessions.conf(c.driverConf(new SparkConf(false), "2g"), "demo", 2, Map.of());
+      SparkConf conf = Sessions.conf(c.driverConf(new SparkConf(false), "2g"), "demo", 2, Map.of(), Map.of());
       cluster = runDemo(conf, config, dir.resolve("on-cluster"));
       clusterRows = rows(conf, dir.resolve("on-cluster"));
     }
-    SparkConf conf = Sessions.conf(new SparkConf(false).set("spark.ui.enabled", "false"), "demo", 2, Map.of());
+    SparkConf conf = Sessions.conf(new SparkConf(false).set("spark.ui.enabled", "false"), "demo", 2, Map.of(),
+        Map.of());
     local = runDemo(conf, config, dir.resolve("local"));
     localRows = rows(conf, dir.resolve("local"));
   }

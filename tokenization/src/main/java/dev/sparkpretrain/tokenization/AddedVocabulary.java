@@ -46,6 +46,16 @@ final class AddedVocabulary implements Serializable {
     void piece(int start, int end, AddedToken token);
   }
 
+  /** Whether {@link #split} would find a token in {@code text[from, to)}. */
+  boolean occursIn(CharSequence text, int from, int to) {
+    if (empty) {
+      return false;
+    }
+    boolean[] found = new boolean[1];
+    split(text, from, to, (start, end, token) -> found[0] |= token != null);
+    return found[0];
+  }
+
   /** Cuts {@code text[from, to)} into plain stretches and matches, in order. */
   void split(CharSequence text, int from, int to, PieceSink sink) {
     int plainStart = from;

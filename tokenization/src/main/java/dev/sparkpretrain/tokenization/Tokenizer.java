@@ -10,6 +10,7 @@ import dev.sparkpretrain.tokenization.model.TokenModel;
 import dev.sparkpretrain.tokenization.normalize.Normalizer;
 import dev.sparkpretrain.tokenization.pretokenize.PreTokenizer;
 import dev.sparkpretrain.tokenization.process.PostProcessor;
+import dev.sparkpretrain.tokenization.process.TemplateProcessing;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -43,6 +44,8 @@ public final class Tokenizer implements Serializable {
   private final AddedVocabulary matchedOnNormalized;
   private final java.util.Map<String, AddedToken> addedByContent = new java.util.HashMap<>();
   private final java.util.Map<Integer, AddedToken> addedById = new java.util.HashMap<>();
+  /** Whether the post-processor, without special tokens, leaves a single sequence's ids as they are. */
+  private final boolean processorKeepsIds;
 
   /**
    * @param normalizer may be null (none)
@@ -69,6 +72,19 @@ public final class Tokenizer implements Serializable {
     }
     matchedOnOriginal = new AddedVocabulary(raw);
     matchedOnNormalized = new AddedVocabulary(normalized);
+    processorKeepsIds = keepsIds(postProcessor);
+  }
+
+  /**
+   * Without special tokens a post-processor may change only type ids and offsets ({@link PostProcessor}), except
+   * a template whose single-sequence form holds {@code $A} other than once.
+   */
+  private static boolean keepsIds(PostProcessor p) {
+    if (p instanceof TemplateProcessing t) {
+      return t.single().stream()
+          .filter(piece -> piece instanceof TemplateProcessing.SequencePiece s && !s.isB()).count() == 1;
+    }
+    return true;
   }
 
   /**
@@ -110,6 +126,20 @@ public final class Tokenizer implements Serializable {
   public Encoding encode(String text, boolean addSpecialTokens) {
     Encoding a = encodeSequence(text, 0);
     return postProcessor == null ? a : postProcessor.process(a, text, null, null, addSpecialTokens);
+  }
+
+  /**
+   * The ids and word starts of {@code encode(text, false)}, and nothing else: no offsets, no type ids, no
+   * post-processor copies. For jobs that tokenize whole corpora and keep only the ids (prepare); the
+   * conformance tests check it against {@link #encode(String, boolean)}.
+   */
+  public TokenIds encodeIds(String text) {
+    if (!processorKeepsIds) {
+      Encoding e = encode(text, false);
+      return new TokenIds(e.ids(), e.wordStarts());
+    }
+    Words words = tokenizeWords(text);
+    return new TokenIds(words.tokens.ids(), words.wordStarts());
   }
 
   /** A pair such as BERT's {@code [CLS] A [SEP] B [SEP]}, B with type id 1. */
@@ -198,6 +228,44 @@ public final class Tokenizer implements Serializable {
 
   /** One sequence through added tokens, normalizer, pre-tokenizer and model; no special tokens yet. */
   private Encoding encodeSequence(String text, int typeId) {
+    Words words = tokenizeWords(text);
+    NormalizedString normalized = words.normalized;
+    TokenBuffer tokens = words.tokens;
+    int n = tokens.size();
+    int[] ids = tokens.ids();
+    int[] types = new int[n];
+    int[] starts = new int[n];
+    int[] ends = new int[n];
+    for (int i = 0; i < n; i++) {
+      types[i] = typeId;
+      int ts = tokens.start(i);
+      int te = tokens.end(i);
+      if (te > ts) {
+        starts[i] = normalized.originalStart(ts);
+        ends[i] = normalized.originalEnd(te - 1);
+      } else if (ts < normalized.length()) {
+        starts[i] = normalized.originalStart(ts);
+        ends[i] = starts[i];
+      }
+    }
+    return new Encoding(ids, types, starts, ends, words.wordStarts(), new boolean[n]);
+  }
+
+  /** The tokens of one text, and where each pre-token word's tokens begin. */
+  private record Words(NormalizedString normalized, TokenBuffer tokens, int[] firstTokenOfSplit) {
+    /** Per token, whether it is the first token of its word (a word the model turned into no token has none). */
+    boolean[] wordStarts() {
+      boolean[] wordStarts = new boolean[tokens.size()];
+      for (int s = 0; s + 1 < firstTokenOfSplit.length; s++) {
+        if (firstTokenOfSplit[s] < firstTokenOfSplit[s + 1]) {
+          wordStarts[firstTokenOfSplit[s]] = true;
+        }
+      }
+      return wordStarts;
+    }
+  }
+
+  private Words tokenizeWords(String text) {
     PreTokenizedString words = split(text);
     if (preTokenizer != null) {
       preTokenizer.preTokenize(words);
@@ -216,37 +284,24 @@ public final class Tokenizer implements Serializable {
       }
     }
     firstTokenOfSplit[splits] = tokens.size();
-    int n = tokens.size();
-    int[] ids = new int[n];
-    int[] types = new int[n];
-    int[] starts = new int[n];
-    int[] ends = new int[n];
-    boolean[] wordStarts = new boolean[n];
-    for (int s = 0; s < splits; s++) {
-      if (firstTokenOfSplit[s] < firstTokenOfSplit[s + 1]) {
-        wordStarts[firstTokenOfSplit[s]] = true;
-      }
-    }
-    for (int i = 0; i < n; i++) {
-      ids[i] = tokens.id(i);
-      types[i] = typeId;
-      int ts = tokens.start(i);
-      int te = tokens.end(i);
-      if (te > ts) {
-        starts[i] = normalized.originalStart(ts);
-        ends[i] = normalized.originalEnd(te - 1);
-      } else if (ts < normalized.length()) {
-        starts[i] = normalized.originalStart(ts);
-        ends[i] = starts[i];
-      }
-    }
-    return new Encoding(ids, types, starts, ends, wordStarts, new boolean[n]);
+    return new Words(normalized, tokens, firstTokenOfSplit);
   }
 
   /** Added tokens on the original text, normalization of the rest, added tokens on the normalized text. */
   private PreTokenizedString split(String text) {
     if (matchedOnOriginal.isEmpty() && matchedOnNormalized.isEmpty()) {
       return PreTokenizedString.whole(normalize(text, 0, text.length()));
+    }
+    if (!matchedOnOriginal.occursIn(text, 0, text.length())) {
+      // Most texts hold no added token: their normalized text is the buffer as it is, not copied into another.
+      NormalizedString normalized = normalize(text, 0, text.length());
+      if (matchedOnNormalized.isEmpty()) {
+        return PreTokenizedString.whole(normalized);
+      }
+      PreTokenizedString p = new PreTokenizedString(normalized);
+      matchedOnNormalized.split(normalized, 0, normalized.length(),
+          (s, e, t) -> p.add(s, e, t == null ? PreTokenizedString.NO_TOKEN : t.id()));
+      return p;
     }
     NormalizedString buffer = new NormalizedString(text.length() + 16);
     List<int[]> splits = new ArrayList<>();

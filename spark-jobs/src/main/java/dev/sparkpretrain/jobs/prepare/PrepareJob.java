@@ -22,7 +22,7 @@ import dev.sparkpretrain.objective.BertVocab;
 import dev.sparkpretrain.objective.RandomNextPool;
 import dev.sparkpretrain.objective.SpanCorruption;
 import dev.sparkpretrain.objective.TokenizedDocument;
-import dev.sparkpretrain.tokenization.Encoding;
+import dev.sparkpretrain.tokenization.TokenIds;
 import dev.sparkpretrain.tokenization.Tokenizer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -79,6 +79,13 @@ public final class PrepareJob {
    * was about a tenth of the task threads' time in a profile of the 113 MB benchmark (docs/BENCHMARKS.md).
    */
   public static final Map<String, String> SESSION_DEFAULTS = Map.of("spark.kryo.referenceTracking", "false");
+
+  /**
+   * Spark settings for a local-mode session that runs this job, unless set otherwise: no web UI (Jetty, its
+   * listeners and status store), which a local batch job serves nobody and which took ~2.5 CPU s of every run's
+   * fixed cost (docs/BENCHMARKS.md); {@code -Dspark.ui.enabled=true} brings it back. A cluster keeps its UI.
+   */
+  public static final Map<String, String> LOCAL_SESSION_DEFAULTS = Map.of("spark.ui.enabled", "false");
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PrepareJob.class);
 
@@ -389,8 +396,8 @@ public final class PrepareJob {
     List<int[]> sentences = new ArrayList<>();
     List<boolean[]> starts = new ArrayList<>();
     for (String s : splitter == null ? List.of(text) : splitter.split(text)) {
-      Encoding e = tokenizer.encode(s, false);
-      if (e.ids().length > 0) {
+      TokenIds e = tokenizer.encodeIds(s); // the ids of encode(s, false), without offsets or an Encoding
+      if (e.length() > 0) {
         sentences.add(e.ids());
         starts.add(e.wordStarts());
       }

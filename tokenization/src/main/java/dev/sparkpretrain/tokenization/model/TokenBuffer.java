@@ -41,6 +41,11 @@ public final class TokenBuffer {
     size = newSize;
   }
 
+  /** The ids, in order, as a new array. */
+  public int[] ids() {
+    return Arrays.copyOf(ids, size);
+  }
+
   public int id(int i) {
     return ids[i];
   }

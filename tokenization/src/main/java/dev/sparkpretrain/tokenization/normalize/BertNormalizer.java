@@ -16,6 +16,14 @@ public final class BertNormalizer extends CodePointNormalizer {
   private final Boolean stripAccents;
   private final boolean lowercase;
   private final boolean doStrip;
+  /** What {@link #map} does with each BMP code point, built on first use ({@link #bmpTable}). */
+  private transient volatile int[] bmp;
+
+  /** Kinds of {@link #bmp} entries (bits 16+; the low 16 bits hold the character). */
+  private static final int COMPUTE = 0;
+  private static final int DROP = 1;
+  private static final int ONE = 2;
+  private static final int SPACED = 3;
 
   public BertNormalizer(boolean cleanText, boolean handleChineseChars, Boolean stripAccents,
                         boolean lowercase) {
@@ -79,6 +87,7 @@ public final class BertNormalizer extends CodePointNormalizer {
   @Override
   public NormalizedString normalize(String original, int from, int to) {
     NormalizedString out = new NormalizedString(to - from + 16);
+    int[] table = bmpTable();
     for (int i = from; i < to; ) {
       char c = original.charAt(i);
       if (c < 0x80) {
@@ -88,6 +97,21 @@ public final class BertNormalizer extends CodePointNormalizer {
           out.appendUnit(c, i, i + 1);
         } else if (c == '\t' || c == '\n' || c == '\r') {
           out.appendUnit(' ', i, i + 1);
+        }
+        i++;
+        continue;
+      }
+      if (!Character.isSurrogate(c)) {
+        int e = table[c];
+        switch (e >>> 16) {
+          case DROP -> { }
+          case ONE -> out.appendUnit((char) e, i, i + 1);
+          case SPACED -> {
+            out.appendUnit(' ', i, i + 1);
+            out.appendUnit((char) e, i, i + 1);
+            out.appendUnit(' ', i, i + 1);
+          }
+          default -> map(c, i, i + 1, out);
         }
         i++;
         continue;
@@ -104,6 +128,48 @@ public final class BertNormalizer extends CodePointNormalizer {
       i += units;
     }
     return out;
+  }
+
+  /**
+   * Per BMP code point (surrogates excepted), what {@link #map} appends for it, when that is nothing, one unit or
+   * one unit between two spaces (a CJK ideograph), each aligned to the code point; else {@code COMPUTE}. Made by
+   * running {@link #map} on every code point, so the table cannot disagree with it: outside ASCII, {@link #map}
+   * asks binary searches over ranges and the decomposition tables for every character, which showed in profiles
+   * of CJK text (prepare, docs/BENCHMARKS.md).
+   */
+  private int[] bmpTable() {
+    int[] t = bmp;
+    if (t == null) {
+      t = new int[0x10000];
+      for (int c = 0x80; c < t.length; c++) {
+        if (!Character.isSurrogate((char) c)) {
+          t[c] = tableEntry(c);
+        }
+      }
+      bmp = t;
+    }
+    return t;
+  }
+
+  private int tableEntry(int c) {
+    NormalizedString one = new NormalizedString(4);
+    map(c, 0, 1, one);
+    int n = one.length();
+    for (int k = 0; k < n; k++) {
+      if (one.originalStart(k) != 0 || one.originalEnd(k) != 1 || Character.isSurrogate(one.charAt(k))) {
+        return COMPUTE << 16;
+      }
+    }
+    if (n == 0) {
+      return DROP << 16;
+    }
+    if (n == 1) {
+      return ONE << 16 | one.charAt(0);
+    }
+    if (n == 3 && one.charAt(0) == ' ' && one.charAt(2) == ' ') {
+      return SPACED << 16 | one.charAt(1);
+    }
+    return COMPUTE << 16;
   }
 
   @Override
