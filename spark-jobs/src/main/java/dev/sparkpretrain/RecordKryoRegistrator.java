@@ -62,12 +62,12 @@ public final class RecordKryoRegistrator implements KryoRegistrator {
 
   /**
    * What the jobs broadcast that rebuilds derived state in {@code readObject} (a transient trie, a word cache),
-   * which Kryo's field serializer would leave null: the tokenizer (whole, with its model and components) and the
-   * Unigram trainer's model. Broadcast once per job or EM round, so Java serialization's cost does not matter.
+   * which Kryo's field serializer would leave null: the tokenizer (whole, so its model and components, such as
+   * BpeModel's word cache, go through their own readObject too) and the Unigram trainer's model. Broadcast once per
+   * job or EM round, so Java serialization's cost does not matter.
    */
   static final List<Class<?>> JAVA_SERIALIZED = List.of(dev.sparkpretrain.tokenization.Tokenizer.class,
-      dev.sparkpretrain.tokenization.model.unigram.PieceModel.class,
-      dev.sparkpretrain.tokenization.model.bpe.BpeModel.class);
+      dev.sparkpretrain.tokenization.model.unigram.PieceModel.class);
 
   /** The classes of {@code List.of}, {@code List.copyOf}, {@code Stream.toList} and their sub lists. */
   static final List<Class<?>> IMMUTABLE_LISTS = List.of(List.of(1).getClass(), List.of(1, 2, 3).getClass(),
