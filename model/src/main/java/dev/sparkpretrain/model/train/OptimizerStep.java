@@ -40,9 +40,19 @@ import org.nd4j.linalg.learning.config.IUpdater;
  */
 public final class OptimizerStep implements Serializable {
   private final double maxGradNorm;
+  private final boolean flatUpdate;
 
   public OptimizerStep(double maxGradNorm) {
+    this(maxGradNorm, true);
+  }
+
+  /**
+   * {@code flatUpdate}: apply with {@link FlatAdamW} where it applies (the default), else always with DL4J's updater
+   * (tests compare the two).
+   */
+  OptimizerStep(double maxGradNorm, boolean flatUpdate) {
     this.maxGradNorm = maxGradNorm;
+    this.flatUpdate = flatUpdate;
   }
 
   /** What one step did. {@code loss} is the mean over micro-batches of the objective's loss (no penalty terms). */
@@ -80,17 +90,35 @@ public final class OptimizerStep implements Serializable {
     long stepSeed = Nd4j.getRandom().nextLong();
     setLossScale(compute, lossScale);
     Accumulator sum = new Accumulator();
+    MicroBatch only = null;
     try {
       for (int i = 0; i < microBatches.size(); i++) {
         // The view is overwritten by the next micro-batch: the accumulator copies or adds it before that.
-        sum.add(forwardBackward(compute, microBatches.get(i), stepSeed, i, false));
+        MicroBatch m = forwardBackward(compute, microBatches.get(i), stepSeed, i, false);
+        if (microBatches.size() == 1) {
+          only = m; // nothing overwrites it: the flat path reads it in place
+        } else {
+          sum.add(m);
+        }
       }
     } finally {
       compute.clearLayerMaskArrays();
       setLossScale(compute, 1.0);
     }
-    Result r = apply(master, compute == master ? master.gradient() : null, sum, microBatches.size(), epoch,
-        lossScale);
+    FlatAdamW flat = flatUpdate ? FlatAdamW.of(master) : null;
+    Result r;
+    if (flat != null && only != null && only.gradient().dataType() == DataType.FLOAT) {
+      sum.count(only);
+      r = applyFlat(flat, master, List.of(only.gradient()), sum, 1, epoch, lossScale, FlatAdamW.Lanes.CALLER);
+    } else {
+      if (only != null) {
+        sum.add(only);
+      }
+      r = flat != null
+          ? applyFlat(flat, master, List.of(sum.gradient), sum, microBatches.size(), epoch, lossScale,
+              FlatAdamW.Lanes.CALLER)
+          : apply(master, compute == master ? master.gradient() : null, sum, microBatches.size(), epoch, lossScale);
+    }
     if (r.finite() && compute != master) {
       compute.params().assign(master.params()); // round the new master weights into the compute copy
     }
@@ -137,6 +165,17 @@ public final class OptimizerStep implements Serializable {
     });
     if (failure != null) {
       throw failure;
+    }
+    FlatAdamW flat = flatUpdate ? FlatAdamW.of(master) : null;
+    if (flat != null) {
+      // Sum, clip and update in parallel: each pool thread takes a contiguous range of the parameters.
+      List<INDArray> gradients = new ArrayList<>(k);
+      for (MicroBatch m : done) {
+        sum.count(m);
+        gradients.add(m.gradient());
+      }
+      return applyFlat(flat, master, gradients, sum, k, epoch, lossScale,
+          new FlatAdamW.Lanes(pool.size(), pool::onEachThread));
     }
     for (MicroBatch m : done) {
       sum.add(m);
@@ -185,7 +224,8 @@ public final class OptimizerStep implements Serializable {
     long examples;
     final Map<String, long[]> accuracy = new TreeMap<>();
 
-    void add(MicroBatch m) {
+    /** Loss, examples and accuracy counts only (the flat path sums the gradients itself). */
+    void count(MicroBatch m) {
       lossSum += m.loss();
       examples += m.examples();
       m.accuracy().forEach((name, c) -> {
@@ -193,6 +233,10 @@ public final class OptimizerStep implements Serializable {
         acc[0] += c[0];
         acc[1] += c[1];
       });
+    }
+
+    void add(MicroBatch m) {
+      count(m);
       INDArray g = m.gradient();
       // Accumulate in FP32 whatever the compute type: a half-precision sum of k micro-batches would lose bits.
       if (gradient == null) {
@@ -201,6 +245,28 @@ public final class OptimizerStep implements Serializable {
         gradient.addi(g.dataType() == DataType.FLOAT ? g : g.castTo(DataType.FLOAT));
       }
     }
+  }
+
+  /**
+   * As {@link #apply} with {@link FlatAdamW}: {@code gradients} (FP32, in micro-batch order) are summed, unscaled,
+   * clipped and applied in Java over contiguous parameter ranges, one per lane; the same arithmetic as DL4J's updater
+   * except for the norm (summed in double; see FlatAdamW).
+   */
+  private Result applyFlat(FlatAdamW flat, ComputationGraph master, List<INDArray> gradients, Accumulator sum,
+      int microBatches, int epoch, double lossScale, FlatAdamW.Lanes lanes) {
+    double loss = sum.lossSum / microBatches;
+    long examples = sum.examples;
+    // Norm of the mean gradient (what the updater sees after dividing by the batch size).
+    double gradNorm = Math.sqrt(flat.sumGradients(gradients, lossScale, lanes)) / examples;
+    if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+      return new Result(loss, gradNorm, examples, false, sum.accuracy);
+    }
+    float clip = maxGradNorm > 0 && gradNorm > maxGradNorm ? (float) (maxGradNorm / gradNorm) : Float.NaN;
+    int iteration = master.getConfiguration().getIterationCount();
+    flat.update(iteration, epoch, clip, examples, lanes);
+    master.getConfiguration().setIterationCount(iteration + 1);
+    master.getConfiguration().setEpochCount(epoch);
+    return new Result(loss, gradNorm, examples, true, sum.accuracy);
   }
 
   /**

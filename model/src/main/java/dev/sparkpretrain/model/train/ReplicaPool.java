@@ -10,6 +10,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -150,6 +151,30 @@ public final class ReplicaPool implements AutoCloseable {
       out.add(threads.get(i % threads.size()).submit(() -> task.apply(replica, index)));
     }
     return out;
+  }
+
+  /**
+   * Runs {@code task(r)} on replica thread r for every r in [0, N) and waits for all of them (the optimizer's apply
+   * phase, split over the pool's threads); a failure is rethrown after every thread has finished.
+   */
+  void onEachThread(IntConsumer task) {
+    checkOpen();
+    List<Future<?>> futures = new ArrayList<>(threads.size());
+    for (int r = 0; r < threads.size(); r++) {
+      int lane = r;
+      futures.add(threads.get(r).submit(() -> task.accept(lane)));
+    }
+    RuntimeException failure = null;
+    for (Future<?> f : futures) {
+      try {
+        getUninterruptibly(f);
+      } catch (IllegalStateException e) {
+        failure = failure == null ? e : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
   }
 
   /** Waits until every replica thread has finished what it was given. */

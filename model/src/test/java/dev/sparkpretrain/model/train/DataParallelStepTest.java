@@ -42,22 +42,30 @@ class DataParallelStepTest {
   private static final long SEED = 7;
 
   /** One family's tiny graph and one step's micro-batches, normalized by the step's totals. */
-  private record Family(Supplier<ComputationGraph> graph, Function<Integer, List<MultiDataSet>> microBatches) {}
+  record Family(Supplier<ComputationGraph> graph, Function<Integer, List<MultiDataSet>> microBatches) {}
 
   private static OptimizerConfig adamW() {
     return new OptimizerConfig(3e-3, 0.9, 0.999, 1e-6, 0.01, 0, 100, OptimizerConfig.Decay.CONSTANT);
   }
 
   private static Family bert(double dropout) {
+    return bert(dropout, adamW());
+  }
+
+  static Family bert(double dropout, OptimizerConfig optimizer) {
     TransformerConfig c = new TransformerConfig(TransformerConfig.Family.BERT, 40, 16, 2, 2, 32, 16, 2, dropout,
         dropout, 1e-12, 0.02, 8, 0, 0, 0, Activation.GELU, true);
-    return new Family(() -> BertModel.build(c, adamW(), SEED), step -> bertMicroBatches(new Random(step), 4, 3));
+    return new Family(() -> BertModel.build(c, optimizer, SEED), step -> bertMicroBatches(new Random(step), 4, 3));
   }
 
   private static Family gpt() {
+    return gpt(adamW());
+  }
+
+  static Family gpt(OptimizerConfig optimizer) {
     TransformerConfig c = new TransformerConfig(TransformerConfig.Family.GPT, 30, 16, 2, 2, 32, 16, 0, 0.0, 0.0,
         1e-5, 0.02, 8, 0, 0, 0, Activation.GELU_TANH, true);
-    return new Family(() -> GptModel.build(c, adamW(), SEED), step -> {
+    return new Family(() -> GptModel.build(c, optimizer, SEED), step -> {
       Random rng = new Random(step);
       List<MultiDataSet> out = new ArrayList<>();
       for (int k = 0; k < 4; k++) {
@@ -70,9 +78,13 @@ class DataParallelStepTest {
   }
 
   private static Family t5() {
+    return t5(adamW());
+  }
+
+  static Family t5(OptimizerConfig optimizer) {
     TransformerConfig c = new TransformerConfig(TransformerConfig.Family.T5, 30, 16, 2, 2, 32, 64, 0, 0.0, 0.0,
         1e-6, 1.0, 8, 2, 8, 16, Activation.RELU, true);
-    return new Family(() -> T5Model.build(c, adamW(), SEED), step -> {
+    return new Family(() -> T5Model.build(c, optimizer, SEED), step -> {
       Random rng = new Random(step);
       List<T5Batch> batches = new ArrayList<>();
       long examples = 0;
@@ -138,11 +150,11 @@ class DataParallelStepTest {
     return batches.stream().map(x -> BertModel.toMultiDataSet(x, weight)).toList();
   }
 
-  private static float[] floats(INDArray a) {
+  static float[] floats(INDArray a) {
     return a.dup().data().asFloat();
   }
 
-  private static float[] adamState(ComputationGraph g) {
+  static float[] adamState(ComputationGraph g) {
     return floats(g.getUpdater().getStateViewArray());
   }
 
