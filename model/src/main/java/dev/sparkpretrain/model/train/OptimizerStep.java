@@ -35,6 +35,12 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * (step seed, i), the step seed being the next draw of the calling thread's generator: the same seed gives the same
  * step whatever the number of replicas.
  *
+ * <p>The apply phase (sum of the micro-batch gradients, norm, clipping, AdamW) runs in {@link FlatAdamW}: plain Java
+ * over the flattened arrays, split over the pool's threads (one contiguous parameter range each), with DL4J's
+ * arithmetic: parameters and Adam state as DL4J's updater leaves them, bit for bit, except that the norm is summed in
+ * double (the clip factor differs by float rounding). Configurations FlatAdamW does not cover (another updater,
+ * gradient normalization, L1/L2, non-FP32 masters, other backends) go through DL4J's updater as before.
+ *
  * <p>Example: {@code new OptimizerStep(1.0).step(graph, List.of(firstHalf, secondHalf), 0)} takes one step on
  * two micro-batches whose losses were normalized by the step's totals (see the objectives' {@code microBatches}).
  */
