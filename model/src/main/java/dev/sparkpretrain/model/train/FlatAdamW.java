@@ -45,7 +45,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * it is the same whatever the number of threads. It only matters when clipping, and there by ~1e-4 relative in the
  * clip factor. M and V stay where DL4J keeps them (each UpdaterBlock's slice of the updater state view: first the
  * block's M, then its V), so checkpoints, resume and the Spark trainer's averaging of the updater state see no
- * difference. Afterwards the flattened gradient view holds the summed, unscaled gradient rather than DL4J's update.
+ * difference. Afterwards the flattened gradient view does not hold DL4J's update (nothing reads it after a step).
  *
  * <p>{@link #of} returns null, and the caller uses DL4J's updater, for anything else: another backend, non-FP32
  * parameters, an updater other than plain Adam, gradient normalization, regularization other than WeightDecay, parameters the updater does not divide by the batch size, pretrain-only updater blocks.
@@ -78,6 +78,8 @@ final class FlatAdamW {
   private final INDArray state;
   private final int length;
   private final Segment[] segments;
+  /** Where {@link #sumGradients} left the step's gradient: the graph's gradient view, or the one source itself. */
+  private INDArray summed;
 
   private FlatAdamW(INDArray params, INDArray gradient, INDArray state, Segment[] segments) {
     this.params = params;
@@ -160,12 +162,16 @@ final class FlatAdamW {
           }
           decays.add((WeightDecay) r);
         }
+        if (p.getParamOffsetStart() != (out.isEmpty() ? 0 : out.get(out.size() - 1).to())) {
+          return "parameters of an updater block are not contiguous at " + name + " of "
+              + layer.getConfig().getLayerName();
+        }
         int offset = p.getParamOffsetStart() - block.getParamOffsetStart();
         int m = block.getUpdaterViewOffsetStart() + offset;
         out.add(new Segment(p.getParamOffsetStart(), p.getParamOffsetEnd(), m, m + blockLength, adam, decays));
       }
     }
-    if (next != n) {
+    if (next != n || (out.isEmpty() ? 0 : out.get(out.size() - 1).to()) != n) {
       return "updater blocks cover " + next + " of " + n + " parameters";
     }
     return null;
@@ -179,8 +185,8 @@ final class FlatAdamW {
 
   /**
    * Phase 1: the sum of {@code sources} (FP32 gradients of the micro-batches, in micro-batch order) divided by
-   * {@code lossScale}, written into the graph's flattened gradient view, and its sum of squares. A source may be that
-   * view itself (then with a single source and no loss scale nothing is written).
+   * {@code lossScale}, and its sum of squares. The sum goes into the graph's flattened gradient view (a source may be
+   * that view itself); a single source without loss scale is only read, and {@link #update} reads it in place.
    */
   double sumGradients(List<INDArray> sources, double lossScale, Lanes lanes) {
     for (INDArray s : sources) {
@@ -191,8 +197,8 @@ final class FlatAdamW {
     int chunks = chunks();
     double[] squares = new double[chunks];
     float scale = (float) lossScale;
-    boolean inPlace = sources.size() == 1 && scale == 1f
-        && sources.get(0).data().address() == gradient.data().address();
+    boolean inPlace = sources.size() == 1 && scale == 1f;
+    summed = inPlace ? sources.get(0) : gradient;
     lanes.run(lane -> {
       FloatBuffer[] in = new FloatBuffer[sources.size()];
       for (int i = 0; i < in.length; i++) {
@@ -226,18 +232,21 @@ final class FlatAdamW {
   }
 
   /**
-   * Phase 2: Adam and weight decay for iteration {@code iteration} from the gradient view that {@link #sumGradients}
-   * filled, scaled by {@code clip} first unless it is NaN, then divided by {@code examples}; updates M, V and the
+   * Phase 2: Adam and weight decay for iteration {@code iteration} from the gradient that {@link #sumGradients}
+   * summed, scaled by {@code clip} first unless it is NaN, then divided by {@code examples}; updates M, V and the
    * parameters in place.
    */
   void update(int iteration, int epoch, float clip, long examples, Lanes lanes) {
+    if (summed == null) {
+      throw new IllegalStateException("update before sumGradients");
+    }
     float[][] constants = constants(iteration, epoch);
     float batch = (float) (int) examples; // DL4J's update takes the batch size as an int
     int chunks = chunks();
     lanes.run(lane -> {
       int start = firstChunk(lane, lanes.count(), chunks) * CHUNK;
       int end = (int) Math.min(length, (long) firstChunk(lane + 1, lanes.count(), chunks) * CHUNK);
-      FloatBuffer gb = gradient.data().asNioFloat();
+      FloatBuffer gb = summed.data().asNioFloat();
       FloatBuffer sb = state.data().asNioFloat();
       FloatBuffer pb = params.data().asNioFloat();
       float[] g = scratch(0);
