@@ -3,6 +3,7 @@ package dev.sparkpretrain.model.train;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.conf.GradientNormalization;
@@ -31,16 +32,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * so parameters and Adam moments come out bit for bit as DL4J's path leaves them ({@code FlatAdamWTest}):
  * <pre>
  *   g  = (Σ_micro-batches g_i) / lossScale            in micro-batch order; division as libnd4j's scalar op
- *   g  = g · (float) (maxNorm / ‖g‖ / examples)       only when clipping ({@code muli}), then g = g / examples
+ *   g  = g · (float) (maxNorm / ‖g / examples‖)       only when clipping ({@code muli}); then g = g / examples
  *   m  = β1·m + g·(1 − β1)                           β1, β2, ε, lr rounded to float as the op's T arguments
  *   v  = β2·v + g·g·(1 − β2)
  *   u  = (m · ε_t) / (√v + ε),  ε_t = lr·√(1 − β2^(t+1)) / (1 − β1^(t+1))    (t = iteration; DL4J's "epsilonT")
- *   u += (float) (decay · lr) · p                     WeightDecay(applyLR = true), weights and embeddings only
+ *   u += (float) (decay · lr) · p                     per WeightDecay(applyLR = true) entry, in order (axpy)
  *   p  = p − u
  * </pre>
  * The powers β^(t+1) come from libnd4j's own {@code powf} (one scalar op per step): glibc's powf is not correctly
  * rounded, and Java's pow differed from it in the last bit at some iterations. The one difference from DL4J is the
- * norm: libnd4j reduces it in float (relative error ~1e-4 on a million elements, and dependent on its thread count);
+ * norm: libnd4j reduces it in float (2e-4 relative error seen on a million elements; it depends on its thread count);
  * here it is summed in double per fixed chunk of {@link #CHUNK} elements and the chunks' sums are added in order, so
  * it is the same whatever the number of threads. It only matters when clipping, and there by ~1e-4 relative in the
  * clip factor. M and V stay where DL4J keeps them (each UpdaterBlock's slice of the updater state view: first the
@@ -48,7 +49,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * difference. Afterwards the flattened gradient view does not hold DL4J's update (nothing reads it after a step).
  *
  * <p>{@link #of} returns null, and the caller uses DL4J's updater, for anything else: another backend, non-FP32
- * parameters, an updater other than plain Adam, gradient normalization, regularization other than WeightDecay, parameters the updater does not divide by the batch size, pretrain-only updater blocks.
+ * parameters, an updater other than plain Adam, gradient normalization, regularization other than WeightDecay,
+ * parameters the updater does not divide by the batch size, pretrain-only updater blocks.
  *
  * <p>Example: {@code FlatAdamW f = FlatAdamW.of(graph); double sq = f.sumGradients(List.of(g), 1.0, Lanes.CALLER);}
  * then {@code f.update(iteration, epoch, Float.NaN, examples, Lanes.CALLER)}.
@@ -58,7 +60,7 @@ final class FlatAdamW {
   static final int CHUNK = 1 << 12;
 
   /** How the chunks of a phase are spread over threads: lane r of {@code count} runs on its own thread. */
-  record Lanes(int count, java.util.function.Consumer<IntConsumer> runner) {
+  record Lanes(int count, Consumer<IntConsumer> runner) {
     /** Everything on the calling thread. */
     static final Lanes CALLER = new Lanes(1, task -> task.accept(0));
 

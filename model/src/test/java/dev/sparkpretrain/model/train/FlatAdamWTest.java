@@ -12,6 +12,8 @@ import dev.sparkpretrain.model.GraphSetup;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.PretrainingGraphs;
 import dev.sparkpretrain.model.TransformerConfig;
+import dev.sparkpretrain.model.gpt.GptBatch;
+import dev.sparkpretrain.model.gpt.GptModel;
 import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.train.DataParallelStepTest.Family;
 import java.io.ByteArrayInputStream;
@@ -27,8 +29,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nadam;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
+import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 /**
@@ -126,7 +130,7 @@ class FlatAdamWTest {
     int[][] w = new int[4][17];
     Random rng = new Random(5);
     for (int[] row : w) for (int j = 0; j < row.length; j++) row[j] = rng.nextInt(600);
-    MultiDataSet mds = dev.sparkpretrain.model.gpt.GptModel.toMultiDataSet(new dev.sparkpretrain.model.gpt.GptBatch(w));
+    MultiDataSet mds = GptModel.toMultiDataSet(new GptBatch(w));
     INDArray g1 = OptimizerStep.forwardBackward(source, mds, 1, 0, true).gradient();
     INDArray g2 = OptimizerStep.forwardBackward(source, mds, 1, 1, true).gradient().mul(-0.5);
     assertTrue(g1.length() > 6 * FlatAdamW.CHUNK, "chunks: " + g1.length() / FlatAdamW.CHUNK);
@@ -186,8 +190,8 @@ class FlatAdamWTest {
   }
 
   /** A BERT graph of {@link DataParallelStepTest#bert}'s shape with another updater, regularization or data type. */
-  private static ComputationGraph bert(org.nd4j.linalg.learning.config.IUpdater updater,
-      List<org.nd4j.linalg.learning.regularization.Regularization> regularization, DataType type) {
+  private static ComputationGraph bert(IUpdater updater,
+      List<Regularization> regularization, DataType type) {
     TransformerConfig c = new TransformerConfig(TransformerConfig.Family.BERT, 40, 16, 2, 2, 32, 16, 2, 0.0, 0.0,
         1e-12, 0.02, 8, 0, 0, 0, Activation.GELU, true);
     return GraphSetup.initialised(PretrainingGraphs.configuration(c, updater, regularization, 7, type));
@@ -196,7 +200,7 @@ class FlatAdamWTest {
   @Test
   void otherConfigurationsFallBackToDl4jsUpdater() {
     Adam adam = new Adam(1e-3);
-    List<org.nd4j.linalg.learning.regularization.Regularization> decay = List.of(new WeightDecay(0.01, true));
+    List<Regularization> decay = List.of(new WeightDecay(0.01, true));
     assertNull(FlatAdamW.unsupported(bert(adam, decay, DataType.FLOAT)));
     assertTrue(FlatAdamW.unsupported(bert(new Nadam(1e-3), decay, DataType.FLOAT)).contains("Nadam"));
     assertTrue(FlatAdamW.unsupported(bert(adam, List.of(new L2Regularization(1e-4)), DataType.FLOAT))
@@ -209,8 +213,9 @@ class FlatAdamWTest {
       ComputationGraph b = bert(new Nadam(1e-3), decay, type);
       List<MultiDataSet> micro = DataParallelStepTest.bertMicroBatches(new Random(3), 2, 3);
       if (type == DataType.DOUBLE) {
-        micro = micro.stream().map(m -> (MultiDataSet) new org.nd4j.linalg.dataset.MultiDataSet(castAll(m.getFeatures()),
-            castAll(m.getLabels()), castAll(m.getFeaturesMaskArrays()), castAll(m.getLabelsMaskArrays()))).toList();
+        micro = micro.stream().map(m -> (MultiDataSet) new org.nd4j.linalg.dataset.MultiDataSet(
+            castAll(m.getFeatures()), castAll(m.getLabels()), castAll(m.getFeaturesMaskArrays()),
+            castAll(m.getLabelsMaskArrays()))).toList();
       }
       float[] before = floats(a.params().castTo(DataType.FLOAT));
       for (int s = 0; s < 2; s++) {
