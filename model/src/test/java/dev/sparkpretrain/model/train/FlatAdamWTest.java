@@ -229,6 +229,21 @@ class FlatAdamWTest {
       assertEquals(a.params(), b.params(), type.toString());
       assertEquals(a.getUpdater().getStateViewArray(), b.getUpdater().getStateViewArray(), type.toString());
     }
+
+    // And through a pool: the replicas' gradients summed and applied by DL4J's updater, as the sequential step.
+    ComputationGraph sequential = bert(new Nadam(1e-3), decay, DataType.FLOAT);
+    ComputationGraph pooled = bert(new Nadam(1e-3), decay, DataType.FLOAT);
+    try (ReplicaPool pool = ReplicaPool.of(pooled, 2)) {
+      for (int s = 0; s < 2; s++) {
+        List<MultiDataSet> micro = DataParallelStepTest.bertMicroBatches(new Random(s), 4, 3);
+        Nd4j.getRandom().setSeed(s);
+        new OptimizerStep(1.0).step(sequential, micro, 0);
+        Nd4j.getRandom().setSeed(s);
+        new OptimizerStep(1.0).step(pool, micro, 0, 1.0);
+      }
+    }
+    assertArrayEquals(floats(sequential.params()), floats(pooled.params()));
+    assertArrayEquals(adamState(sequential), adamState(pooled));
   }
 
   private static INDArray[] castAll(INDArray[] arrays) {
