@@ -24,7 +24,8 @@ public record GraphSetup(IUpdater updater, List<Regularization> weightRegulariza
         .seed(seed)
         .dataType(dataType)
         .updater(updater)
-        .regularization(weightRegularization)
+        // No global .regularization(...): DL4J's layer validation appends the global list to each layer's own, so
+        // every weight would carry the decay twice (decoupled decay 2x the configured one). configure() sets it.
         .trainingWorkspaceMode(WorkspaceMode.ENABLED)
         .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
         .graphBuilder()
