@@ -1,0 +1,301 @@
+package dev.sparkpretrain.model.layers;
+
+import dev.sparkpretrain.model.ops.Layout;
+import dev.sparkpretrain.model.ops.Softmax;
+import dev.sparkpretrain.model.vertices.IndexRows;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.Arrays;
+
+/**
+ * A language-model head tied to the token embeddings and its loss in one output layer (the "fused linear
+ * cross-entropy" of Liger-Kernel, or Megatron's chunked loss): logits {@code [.., V] = (inputScale x) word^T (+ bias)},
+ * {@code word} being the first {@code numClasses} rows of the {@link EmbeddingTables}, then the loss of
+ * {@link SoftmaxCrossEntropy} (same labels, weights, score and gradient normalisation, same accuracy counts).
+ *
+ * <p>Inputs, through {@link MultiInputLayerVertex}: hidden states {@code [B, P, H]} and the embedding tables
+ * {@code [rows, H]}. Example: {@code g.addVertex("lm", MultiInputLayerVertex.of("lm", new TiedSoftmaxCrossEntropy(V,
+ * false, 1.0), 2, seed, type), "finalNorm", "embeddingTables")}.
+ *
+ * <p>Why: the graph {@code TiedProjection -> SoftmaxCrossEntropy} materialises the logits, the probabilities and their
+ * gradient, {@code [B*P, V]} each (a causal step of 32 x 128 positions over 30,522 words: 500 MB each), and passes over
+ * them several times, memory-bound. Here backward takes the <em>scored</em> rows (non-zero weight; masked rows give
+ * zero gradients and are skipped) {@code rowsPerChunk} at a time: the chunk's logits by one GEMM into a reused buffer,
+ * softmax, argmax, loss and gradient on that buffer, then {@code dx rows = g word} and {@code d word += g^T x} by GEMM,
+ * the latter accumulating straight into the tables' gradient. Per row the arithmetic is that of the two-layer graph;
+ * only the table and bias gradients are summed chunk by chunk, so they differ from it by float summation order.
+ *
+ * <p>The activations (inference, {@code graph.output}) are the probabilities {@code [.., V]}, as before.
+ */
+public class TiedSoftmaxCrossEntropy extends SoftmaxCrossEntropy {
+    /**
+     * Automatic chunk: about this many logits (4 MiB of FP32), at least {@link #MIN_CHUNK_ROWS} rows; see the
+     * benchmark notes in docs/BENCHMARKS.md ("LM head").
+     */
+    static final long CHUNK_ELEMENTS = 1L << 20;
+    static final int MIN_CHUNK_ROWS = 64;
+    static final int MAX_CHUNK_ROWS = 1024;
+
+    private double inputScale = 1.0;
+    private int rowsPerChunk;
+
+    public TiedSoftmaxCrossEntropy() {
+    }
+
+    /**
+     * @param vocabSize classes = the first {@code vocabSize} rows of the tables
+     * @param hasBias a per-class output bias (BERT's MLM)
+     * @param inputScale multiplies the hidden states before the projection (T5 v1.0: {@code 1/sqrt(H)})
+     */
+    public TiedSoftmaxCrossEntropy(int vocabSize, boolean hasBias, double inputScale) {
+        super(vocabSize, hasBias);
+        this.inputScale = inputScale;
+    }
+
+    @Override
+    protected ParameterizedLayerImpl<?> createLayer(NeuralNetConfiguration conf, DataType dataType) {
+        return new Impl(conf, dataType);
+    }
+
+    @Override
+    public TiedSoftmaxCrossEntropy perExampleSum() {
+        super.perExampleSum();
+        return this;
+    }
+
+    public double getInputScale() { return inputScale; }
+    public void setInputScale(double inputScale) { this.inputScale = inputScale; }
+    /** Rows per chunk in backward; 0 (the default) chooses from the vocabulary size. */
+    public int getRowsPerChunk() { return rowsPerChunk; }
+    public void setRowsPerChunk(int rowsPerChunk) { this.rowsPerChunk = rowsPerChunk; }
+
+    /** The rows per chunk used for {@code vocab} classes. */
+    int chunkRows(long vocab) {
+        if (rowsPerChunk > 0) {
+            return rowsPerChunk;
+        }
+        return (int) Math.max(MIN_CHUNK_ROWS, Math.min(MAX_CHUNK_ROWS, CHUNK_ELEMENTS / vocab));
+    }
+
+    /** Runtime layer. */
+    public static final class Impl extends SoftmaxCrossEntropy.Impl {
+        /** Input 1, the embedding tables, as the vertex set it (the score may be asked for without a backward). */
+        private INDArray tables;
+        /** The chunk's logits, then probabilities, then gradient: reused across chunks and steps, outside workspaces. */
+        private INDArray chunkBuffer;
+
+        Impl(NeuralNetConfiguration conf, DataType dataType) {
+            super(conf, dataType);
+        }
+
+        private TiedSoftmaxCrossEntropy tied() {
+            return (TiedSoftmaxCrossEntropy) layerConf();
+        }
+
+        @Override
+        protected void vertexInputSet(int index, INDArray vertexInput) {
+            if (index == 1) {
+                tables = vertexInput;
+            }
+        }
+
+        private INDArray words(INDArray table) {
+            return table.get(NDArrayIndex.interval(0, tied().getNumClasses()), NDArrayIndex.all());
+        }
+
+        @Override
+        protected INDArray forward(INDArray x, boolean training) {
+            throw new IllegalStateException(tied().getLayerName() + " needs the hidden states and the embedding "
+                    + "tables: add it through MultiInputLayerVertex");
+        }
+
+        /** Inference: the probabilities {@code [.., V]} of all rows. */
+        @Override
+        protected INDArray forward(INDArray[] in, boolean training) {
+            tables = in[1];
+            long[] shape = in[0].shape();
+            long h = shape[shape.length - 1];
+            INDArray x = scaled(Layout.rows(in[0], h));
+            INDArray z = Nd4j.gemm(x, words(in[1]), false, true);
+            toProbabilities(z);
+            long[] outShape = shape.clone();
+            outShape[outShape.length - 1] = tied().getNumClasses();
+            return z.reshape('c', outShape);
+        }
+
+        /** {@code inputScale x}, a new array when the scale is not 1. */
+        private INDArray scaled(INDArray x) {
+            double s = tied().getInputScale();
+            return s == 1.0 ? x : x.mul(s);
+        }
+
+        /** Adds the bias (if any) to the logits {@code z} and takes the softmax of each row, in place. */
+        private void toProbabilities(INDArray z) {
+            if (tied().isHasBias()) {
+                Nd4j.getExecutioner().exec(new BroadcastAddOp(z, param("bias"), z, 1));
+            }
+            Softmax.rows(z, z);
+        }
+
+        @Override
+        protected INDArray[] backward(INDArray[] in, INDArray ignored) {
+            tables = in[1];
+            long[] shape = in[0].shape();
+            long h = shape[shape.length - 1];
+            INDArray x = Layout.rows(in[0], h);
+            Targets t = targets(x.size(0));
+            INDArray dx = t.scored().length == x.size(0)
+                    ? Nd4j.createUninitialized(x.dataType(), x.shape(), 'c')
+                    : Nd4j.zeros(x.dataType(), x.shape());
+            INDArray dTables = Nd4j.createUninitialized(in[1].dataType(), in[1].shape(), 'c');
+            long v = tied().getNumClasses();
+            if (dTables.size(0) > v) {
+                dTables.get(NDArrayIndex.interval(v, dTables.size(0)), NDArrayIndex.all()).assign(0);
+            }
+            remember(score(pass(x, in[1], t, new Gradients(dx, dTables), null), t));
+            return new INDArray[] {dx.reshape('c', shape), dTables};
+        }
+
+        @Override
+        protected double computeScore() {
+            if (tables == null) {
+                throw new IllegalStateException("embedding tables not set on " + tied().getLayerName());
+            }
+            INDArray x = Layout.rows(input, input.size(input.rank() - 1));
+            Targets t = targets(x.size(0));
+            return score(pass(x, tables, t, null, null), t);
+        }
+
+        @Override
+        public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {
+            INDArray x = Layout.rows(input, input.size(input.rank() - 1));
+            Targets t = targets(x.size(0));
+            double[] perExample = new double[(int) input.size(0)];
+            pass(x, tables, t, null, perExample);
+            INDArray r = Nd4j.create(perExample, new long[] {perExample.length, 1}, x.dataType()).addi(fullNetRegTerm);
+            return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, r);
+        }
+
+        /** Where backward writes: the input gradient {@code [n, H]} and the tables' gradient {@code [rows, H]}. */
+        private record Gradients(INDArray dx, INDArray dTables) {}
+
+        /**
+         * One pass over the scored rows of {@code x [n, H]}, chunk by chunk. Returns {@code sum(w * CE)} over them;
+         * with {@code gradients}, writes the gradients (see the class comment), the bias gradient and the accuracy
+         * counts; with {@code perExample}, adds each row's {@code w * CE} to its example's entry.
+         */
+        private double pass(INDArray x, INDArray table, Targets t, Gradients gradients, double[] perExample) {
+            long v = tied().getNumClasses();
+            int[] scored = t.scored();
+            int m = scored.length;
+            boolean allRows = m == x.size(0);
+            long rowsPerExample = x.size(0) / input.size(0);
+            double scale = tied().getInputScale();
+            double factor = gradients == null ? 0 : gradientFactor(t);
+            INDArray words = words(table);
+            INDArray dWords = gradients == null ? null : words(gradients.dTables());
+            INDArray biasGrad = gradients != null && tied().isHasBias()
+                    ? Nd4j.zeros(x.dataType(), 1, v) : null;
+            if (dWords != null && m == 0) {
+                dWords.assign(0);
+            }
+            int chunk = tied().chunkRows(v);
+            INDArray buffer = buffer(x.dataType(), Math.min(chunk, m), v);
+            double loss = 0;
+            long correct = 0;
+            for (int start = 0; start < m; start += chunk) {
+                int r = Math.min(chunk, m - start);
+                int[] rows = allRows ? null : Arrays.copyOfRange(scored, start, start + r);
+                INDArray xc = allRows ? x.get(NDArrayIndex.interval(start, start + r), NDArrayIndex.all())
+                        : IndexRows.gather(x, rows);
+                if (scale != 1.0) {
+                    xc = xc.mul(scale);
+                }
+                INDArray z = r == buffer.size(0) ? buffer
+                        : buffer.get(NDArrayIndex.interval(0, r), NDArrayIndex.all());
+                Nd4j.gemm(xc, words, z, false, true, 1.0, 0.0);
+                toProbabilities(z);
+                int[] argMax = gradients == null ? null : z.argMax(1).toIntVector();
+                LabelProbabilities p = new LabelProbabilities(z);
+                boolean uniform = true;
+                double[] rowScale = gradients == null ? null : new double[r];
+                for (int i = 0; i < r; i++) {
+                    int row = scored[start + i];
+                    int label = t.labels()[row];
+                    long idx = (long) i * v + label;
+                    double pl = p.get(idx);
+                    double ce = t.weight(row) * Math.log(Math.max(pl, 1e-38));
+                    loss -= ce;
+                    if (perExample != null) {
+                        perExample[(int) (row / rowsPerExample)] -= ce;
+                    }
+                    if (gradients != null) {
+                        correct += argMax[i] == label ? 1 : 0;
+                        p.put(idx, pl - 1.0);
+                        rowScale[i] = t.weight(row) * factor;
+                        uniform &= rowScale[i] == rowScale[0];
+                    }
+                }
+                if (gradients == null) {
+                    continue;
+                }
+                // The products by the same float as SoftmaxCrossEntropy's column-vector multiply: same values.
+                if (uniform) {
+                    z.muli(rowScale[0]);
+                } else {
+                    z.muliColumnVector(Nd4j.create(rowScale, new long[] {r, 1}, z.dataType()));
+                }
+                if (gradientScale() != 1.0) {
+                    z.muli(gradientScale());
+                }
+                if (biasGrad != null) {
+                    Nd4j.gemm(Nd4j.ones(z.dataType(), 1, r), z, biasGrad, false, false, 1.0, 1.0);
+                }
+                INDArray dxc = allRows
+                        ? gradients.dx().get(NDArrayIndex.interval(start, start + r), NDArrayIndex.all())
+                        : Nd4j.createUninitialized(x.dataType(), new long[] {r, x.size(1)}, 'c');
+                Nd4j.gemm(z, words, dxc, false, false, 1.0, 0.0);
+                if (scale != 1.0) {
+                    dxc.muli(scale);
+                }
+                if (!allRows) {
+                    IndexRows.scatterAdd(gradients.dx(), rows, dxc);
+                }
+                Nd4j.gemm(z, xc, dWords, true, false, 1.0, start == 0 ? 0.0 : 1.0);
+            }
+            if (gradients != null) {
+                setAccuracyCounts(correct, m);
+                if (biasGrad != null) {
+                    grad("bias").assign(biasGrad.reshape(v));
+                }
+            }
+            return loss;
+        }
+
+        /** The reused chunk buffer, at least {@code rows} (>= 1) x {@code v}, allocated outside any workspace. */
+        private INDArray buffer(DataType type, long rows, long v) {
+            rows = Math.max(rows, 1);
+            if (chunkBuffer == null || chunkBuffer.dataType() != type || chunkBuffer.size(1) != v
+                    || chunkBuffer.size(0) < rows) {
+                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    chunkBuffer = Nd4j.createUninitialized(type, new long[] {rows, v}, 'c');
+                }
+            }
+            return chunkBuffer;
+        }
+
+        @Override
+        protected void clearState() {
+            super.clearState();
+            tables = null;
+        }
+    }
+}
