@@ -37,12 +37,14 @@ import java.util.Arrays;
  */
 public class TiedSoftmaxCrossEntropy extends SoftmaxCrossEntropy {
     /**
-     * Automatic chunk: about this many logits (4 MiB of FP32), at least {@link #MIN_CHUNK_ROWS} rows; see the
-     * benchmark notes in docs/BENCHMARKS.md ("LM head").
+     * Automatic chunk: {@value #MAX_CHUNK_ROWS} rows, fewer for vocabularies over 32k (at most {@code 2^24} logits,
+     * 64 MiB in FP32), never under {@value #MIN_CHUNK_ROWS}. Not L2-sized on purpose: on the benchmark machine (one
+     * thread, 2 MiB L2, 260 MiB L3) the softmax and argmax passes cost the same per element at 256 rows as at 4,096,
+     * while the three products lost 5-15% below 512 rows (docs/BENCHMARKS.md, "LM head and loss in one layer").
      */
-    static final long CHUNK_ELEMENTS = 1L << 20;
+    static final long CHUNK_ELEMENTS = 1L << 24;
     static final int MIN_CHUNK_ROWS = 64;
-    static final int MAX_CHUNK_ROWS = 1024;
+    static final int MAX_CHUNK_ROWS = 512;
 
     private double inputScale = 1.0;
     private int rowsPerChunk;
@@ -247,29 +249,25 @@ public class TiedSoftmaxCrossEntropy extends SoftmaxCrossEntropy {
                 if (gradients == null) {
                     continue;
                 }
-                // The products by the same float as SoftmaxCrossEntropy's column-vector multiply: same values.
+                // g = rowScale * lossScale * (softmax - onehot). With one scale for all rows (every head here: the
+                // weights are uniform) it is the products' alpha instead of a pass over the chunk.
+                double alpha = gradientScale();
                 if (uniform) {
-                    z.muli(rowScale[0]);
+                    alpha *= rowScale[0];
                 } else {
                     z.muliColumnVector(Nd4j.create(rowScale, new long[] {r, 1}, z.dataType()));
                 }
-                if (gradientScale() != 1.0) {
-                    z.muli(gradientScale());
-                }
                 if (biasGrad != null) {
-                    Nd4j.gemm(Nd4j.ones(z.dataType(), 1, r), z, biasGrad, false, false, 1.0, 1.0);
+                    Nd4j.gemm(Nd4j.ones(z.dataType(), 1, r), z, biasGrad, false, false, alpha, 1.0);
                 }
                 INDArray dxc = allRows
                         ? gradients.dx().get(NDArrayIndex.interval(start, start + r), NDArrayIndex.all())
                         : Nd4j.createUninitialized(x.dataType(), new long[] {r, x.size(1)}, 'c');
-                Nd4j.gemm(z, words, dxc, false, false, 1.0, 0.0);
-                if (scale != 1.0) {
-                    dxc.muli(scale);
-                }
+                Nd4j.gemm(z, words, dxc, false, false, alpha * scale, 0.0);
                 if (!allRows) {
                     IndexRows.scatterAdd(gradients.dx(), rows, dxc);
                 }
-                Nd4j.gemm(z, xc, dWords, true, false, 1.0, start == 0 ? 0.0 : 1.0);
+                Nd4j.gemm(z, xc, dWords, true, false, alpha, start == 0 ? 0.0 : 1.0);
             }
             if (gradients != null) {
                 setAccuracyCounts(correct, m);
