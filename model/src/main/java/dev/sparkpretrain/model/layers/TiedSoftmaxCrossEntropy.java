@@ -166,14 +166,19 @@ public class TiedSoftmaxCrossEntropy extends SoftmaxCrossEntropy {
             return new INDArray[] {dx.reshape('c', shape), dTables};
         }
 
-        @Override
-        protected double computeScore() {
+        /** The tables the vertex set (for a score asked for without a forward or backward pass of this layer). */
+        private INDArray tables() {
             if (tables == null) {
                 throw new IllegalStateException("embedding tables not set on " + tied().getLayerName());
             }
+            return tables;
+        }
+
+        @Override
+        protected double computeScore() {
             INDArray x = Layout.rows(input, input.size(input.rank() - 1));
             Targets t = targets(x.size(0));
-            return score(pass(x, tables, t, null, null), t);
+            return score(pass(x, tables(), t, null, null), t);
         }
 
         @Override
@@ -181,7 +186,7 @@ public class TiedSoftmaxCrossEntropy extends SoftmaxCrossEntropy {
             INDArray x = Layout.rows(input, input.size(input.rank() - 1));
             Targets t = targets(x.size(0));
             double[] perExample = new double[(int) input.size(0)];
-            pass(x, tables, t, null, perExample);
+            pass(x, tables(), t, null, perExample);
             INDArray r = Nd4j.create(perExample, new long[] {perExample.length, 1}, x.dataType()).addi(fullNetRegTerm);
             return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, r);
         }

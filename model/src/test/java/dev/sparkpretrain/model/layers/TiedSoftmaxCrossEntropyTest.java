@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -94,6 +95,25 @@ class TiedSoftmaxCrossEntropyTest {
         Map<String, INDArray> out = new java.util.TreeMap<>();
         g.gradient().gradientForVariable().forEach((k, v) -> out.put(k, v.dup()));
         return out;
+    }
+
+    @Test
+    void aBatchWithoutRealPredictionsGivesZeroLossAndGradientsAsBefore() {
+        Head head = new Head("bert", true, true, 1.0, true);
+        ComputationGraph old = graph(head, DataType.FLOAT, 0, false);
+        ComputationGraph fused = graph(head, DataType.FLOAT, 0, true);
+        INDArray[] d = data(head, DataType.FLOAT);
+        d[3].assign(0);
+        Map<String, INDArray> gOld = gradient(old, d, 1.0);
+        Map<String, INDArray> gFused = gradient(fused, d, 1.0);
+        assertEquals(0.0, fused.score());
+        assertEquals(old.score(), fused.score());
+        assertArrayEquals(new long[] {0, 0},
+                ((SoftmaxCrossEntropy.Impl) fused.getLayer("out")).lastAccuracyCounts());
+        for (String k : gOld.keySet()) {
+            assertEquals(0.0, gFused.get(k).amaxNumber().doubleValue(), k);
+            assertEquals(gOld.get(k), gFused.get(k), k);
+        }
     }
 
     @ParameterizedTest(name = "{0} {1} chunk {2}")
