@@ -5,12 +5,12 @@ import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.layers.ClsPooler;
 import dev.sparkpretrain.model.layers.EmbeddingTables;
+import dev.sparkpretrain.model.layers.LinearSoftmaxCrossEntropy;
 import dev.sparkpretrain.model.layers.MultiInputLayerVertex;
 import dev.sparkpretrain.model.layers.NormLayer;
 
 import dev.sparkpretrain.model.layers.Projection;
 import dev.sparkpretrain.model.layers.SoftmaxCrossEntropy;
-import dev.sparkpretrain.model.layers.TiedSoftmaxCrossEntropy;
 import dev.sparkpretrain.model.layers.TransformerBlock;
 import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.ops.Norm;
@@ -101,7 +101,7 @@ public final class BertModel {
                 c.initializerRange())), "mlmGather");
         // The tied decoder, its bias and the loss in one output layer (padding predictions skipped); per-example
         // sums, so that accumulated micro-batches add up exactly (weights set by toMultiDataSet).
-        g.addVertex(MLM, MultiInputLayerVertex.of(MLM, s.configure(new TiedSoftmaxCrossEntropy(c.vocabSize(), true,
+        g.addVertex(MLM, MultiInputLayerVertex.of(MLM, s.configure(LinearSoftmaxCrossEntropy.tied(c.vocabSize(), true,
                 1.0).perExampleSum()), 2, seed, dataType), "mlmTransform", "embeddingTables");
         g.setOutputs(MLM, NSP);
         return g.build();

@@ -4,9 +4,9 @@ import dev.sparkpretrain.model.GraphSetup;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.layers.EmbeddingTables;
+import dev.sparkpretrain.model.layers.LinearSoftmaxCrossEntropy;
 import dev.sparkpretrain.model.layers.MultiInputLayerVertex;
 import dev.sparkpretrain.model.layers.NormLayer;
-import dev.sparkpretrain.model.layers.TiedSoftmaxCrossEntropy;
 import dev.sparkpretrain.model.layers.TransformerBlock;
 import dev.sparkpretrain.model.ops.Norm;
 import dev.sparkpretrain.model.vertices.EmbeddingLookup;
@@ -80,7 +80,7 @@ public final class GptModel {
         }
         g.addLayer("finalNorm", s.configure(new NormLayer(h, Norm.LAYER, c.layerNormEps(), 0.0)), last);
         // The tied projection and the loss in one output layer: training never materialises the [B*T, V] logits.
-        g.addVertex(LM, MultiInputLayerVertex.of(LM, s.configure(new TiedSoftmaxCrossEntropy(c.vocabSize(), false,
+        g.addVertex(LM, MultiInputLayerVertex.of(LM, s.configure(LinearSoftmaxCrossEntropy.tied(c.vocabSize(), false,
                 1.0)), 2, seed, dataType), "finalNorm", "embeddingTables");
         g.setOutputs(LM);
         return g.build();

@@ -23,15 +23,15 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
 /**
- * The fused head ({@link TiedSoftmaxCrossEntropy} through {@link MultiInputLayerVertex}) against the two-layer
- * formulation it replaces ({@link TiedProjection} then {@link SoftmaxCrossEntropy}) on the same parameters and data:
- * scores, accuracy counts and inference outputs equal, gradients equal up to float summation order (the tables' and
- * the bias gradient are summed chunk by chunk), in FP32 and in DOUBLE, for the heads of the three families (GPT: no
- * mask, mean; BERT: bias, weights with padding, per-example sums; T5: input scale, padding) and for chunk sizes that
- * split the rows unevenly. A trainable projection in front of the head turns the head's input gradient into parameter
- * gradients that the comparison sees.
+ * The fused head ({@link LinearSoftmaxCrossEntropy}) against the two-layer formulation it replaces ({@link TiedProjection}
+ * or an untied {@link Projection}, then {@link SoftmaxCrossEntropy}) on the same parameters and data: scores, accuracy
+ * counts and inference outputs equal, gradients equal up to float rounding (the weight and bias gradients are summed
+ * chunk by chunk, the row scale is the products' alpha), in FP32 and in DOUBLE, for the heads of the three families
+ * (GPT: no mask, mean; BERT: bias, weights with padding, per-example sums; T5: input scale, padding; T5 v1.1: untied)
+ * and for chunk sizes that split the rows unevenly. A trainable projection in front of the head turns the head's
+ * input gradient into parameter gradients that the comparison sees.
  */
-class TiedSoftmaxCrossEntropyTest {
+class LinearSoftmaxCrossEntropyTest {
     private static final int B = 3;
     private static final int T = 11;
     private static final int H = 8;
@@ -39,27 +39,43 @@ class TiedSoftmaxCrossEntropyTest {
     private static final int POSITIONS = 5;
 
     /** A head variant: bias, per-example sums, input scale, masked (weighted, with padding) predictions. */
-    record Head(String family, boolean bias, boolean perExample, double scale, boolean masked) {}
+    record Head(String family, boolean bias, boolean perExample, double scale, boolean masked, boolean tied) {}
 
     static Stream<Arguments> cases() {
-        List<Head> heads = List.of(new Head("gpt", false, false, 1.0, false),
-                new Head("bert", true, true, 1.0, true),
-                new Head("t5", false, true, 1.0 / Math.sqrt(H), true));
+        List<Head> heads = List.of(new Head("gpt", false, false, 1.0, false, true),
+                new Head("bert", true, true, 1.0, true, true),
+                new Head("t5", false, true, 1.0 / Math.sqrt(H), true, true),
+                new Head("t5 v1.1", false, true, 1.0, true, false));
         return heads.stream().flatMap(h -> Stream.of(DataType.FLOAT, DataType.DOUBLE)
                 .flatMap(type -> Stream.of(0, 1, 7).map(chunk -> Arguments.of(h, type, chunk))));
     }
 
     private static ComputationGraph graph(Head head, DataType type, int chunkRows, boolean fused) {
         GraphSetup s = new GraphSetup(new NoOp(), List.of(), 5, type);
-        ComputationGraphConfiguration.GraphBuilder g = s.graphBuilder("ids", "hidden");
-        g.addLayer("embeddingTables", s.configure(new EmbeddingTables(V, POSITIONS, 0, H, 0.5, 0.5)), "ids");
+        ComputationGraphConfiguration.GraphBuilder g = head.tied() ? s.graphBuilder("ids", "hidden")
+                : s.graphBuilder("hidden");
+        if (head.tied()) {
+            g.addLayer("embeddingTables", s.configure(new EmbeddingTables(V, POSITIONS, 0, H, 0.5, 0.5)), "ids");
+        }
         g.addLayer("proj", s.configure(new Projection(H, H, Activation.IDENTITY, null, 1e-5, 0.5)), "hidden");
         if (fused) {
-            TiedSoftmaxCrossEntropy out = new TiedSoftmaxCrossEntropy(V, head.bias(), head.scale());
+            LinearSoftmaxCrossEntropy out = head.tied() ? LinearSoftmaxCrossEntropy.tied(V, head.bias(), head.scale())
+                    : LinearSoftmaxCrossEntropy.untied(H, V, head.bias(), 0.5);
             out.setPerExampleSum(head.perExample());
             out.setRowsPerChunk(chunkRows);
-            g.addVertex("out", MultiInputLayerVertex.of("out", s.configure(out), 2, 5, type), "proj",
-                    "embeddingTables");
+            if (head.tied()) {
+                g.addVertex("out", MultiInputLayerVertex.of("out", s.configure(out), 2, 5, type), "proj",
+                        "embeddingTables");
+            } else {
+                g.addLayer("out", s.configure(out), "proj");
+            }
+        } else if (!head.tied()) {
+            Projection logits = new Projection(H, V, Activation.IDENTITY, null, 1e-5, 0.5);
+            logits.setUseBias(false);
+            g.addLayer("logits", s.configure(logits), "proj");
+            SoftmaxCrossEntropy out = new SoftmaxCrossEntropy(V, head.bias());
+            out.setPerExampleSum(head.perExample());
+            g.addLayer("out", s.configure(out), "logits");
         } else {
             g.addVertex("logits", new TiedProjection(V, head.scale()), "proj", "embeddingTables");
             SoftmaxCrossEntropy out = new SoftmaxCrossEntropy(V, head.bias());
@@ -86,8 +102,18 @@ class TiedSoftmaxCrossEntropyTest {
         return new INDArray[] {ids, hidden, l, m};
     }
 
-    private static Map<String, INDArray> gradient(ComputationGraph g, INDArray[] d, double lossScale) {
-        g.setInputs(d[0], d[1]);
+    /** The graph's features: token ids (for the tables) and hidden states, or only the hidden states (untied). */
+    private static INDArray[] inputs(Head head, INDArray[] d) {
+        return head.tied() ? new INDArray[] {d[0], d[1]} : new INDArray[] {d[1]};
+    }
+
+    /** The fused graph's name for the old graph's parameter {@code key}: the untied weight moves into the head. */
+    private static String fusedKey(String key) {
+        return key.equals("logits_W") ? "out_W" : key;
+    }
+
+    private static Map<String, INDArray> gradient(ComputationGraph g, Head head, INDArray[] d, double lossScale) {
+        g.setInputs(inputs(head, d));
         g.setLabels(d[2]);
         g.setLayerMaskArrays(null, d[3] == null ? null : new INDArray[] {d[3]});
         ((SoftmaxCrossEntropy.Impl) g.getLayer("out")).setGradientScale(lossScale);
@@ -99,13 +125,13 @@ class TiedSoftmaxCrossEntropyTest {
 
     @Test
     void aBatchWithoutRealPredictionsGivesZeroLossAndGradientsAsBefore() {
-        Head head = new Head("bert", true, true, 1.0, true);
+        Head head = new Head("bert", true, true, 1.0, true, true);
         ComputationGraph old = graph(head, DataType.FLOAT, 0, false);
         ComputationGraph fused = graph(head, DataType.FLOAT, 0, true);
         INDArray[] d = data(head, DataType.FLOAT);
         d[3].assign(0);
-        Map<String, INDArray> gOld = gradient(old, d, 1.0);
-        Map<String, INDArray> gFused = gradient(fused, d, 1.0);
+        Map<String, INDArray> gOld = gradient(old, head, d, 1.0);
+        Map<String, INDArray> gFused = gradient(fused, head, d, 1.0);
         assertEquals(0.0, fused.score());
         assertEquals(old.score(), fused.score());
         assertArrayEquals(new long[] {0, 0},
@@ -122,8 +148,9 @@ class TiedSoftmaxCrossEntropyTest {
         ComputationGraph old = graph(head, type, chunkRows, false);
         ComputationGraph fused = graph(head, type, chunkRows, true);
         assertEquals(old.numParams(), fused.numParams());
-        assertEquals(old.paramTable().keySet(), fused.paramTable().keySet());
-        old.paramTable().forEach((k, v) -> assertEquals(v, fused.getParam(k), "initial " + k));
+        assertEquals(old.paramTable().keySet().stream().map(LinearSoftmaxCrossEntropyTest::fusedKey)
+                .collect(java.util.stream.Collectors.toSet()), fused.paramTable().keySet());
+        old.paramTable().forEach((k, v) -> assertEquals(v, fused.getParam(fusedKey(k)), "initial " + k));
         if (head.bias()) {
             INDArray bias = Nd4j.rand(type, 1, V).reshape(V).subi(0.5);
             old.getParam("out_bias").assign(bias);
@@ -131,24 +158,24 @@ class TiedSoftmaxCrossEntropyTest {
         }
         INDArray[] d = data(head, type);
         // Every third label is the model's own prediction, so that the accuracy counts have hits to agree on.
-        int[] predicted = old.output(false, new INDArray[] {d[0], d[1]}, null, null)[0].reshape(B * T, V)
+        int[] predicted = old.output(false, inputs(head, d), null, null)[0].reshape(B * T, V)
                 .argMax(1).toIntVector();
         for (int i = 0; i < B * T; i += 3) {
             d[2].putScalar(i / T, i % T, predicted[i]);
         }
         double tolerance = type == DataType.DOUBLE ? 1e-12 : 1e-5;
         for (double lossScale : new double[] {1.0, 8.0}) {
-            Map<String, INDArray> gOld = gradient(old, d, lossScale);
-            Map<String, INDArray> gFused = gradient(fused, d, lossScale);
+            Map<String, INDArray> gOld = gradient(old, head, d, lossScale);
+            Map<String, INDArray> gFused = gradient(fused, head, d, lossScale);
             assertEquals(old.score(), fused.score(), Math.abs(old.score()) * tolerance, "score");
             long[] counts = ((SoftmaxCrossEntropy.Impl) old.getLayer("out")).lastAccuracyCounts();
             assertTrue(counts[0] >= (head.masked() ? 5 : 10), "hits " + counts[0]);
             assertArrayEquals(counts, ((SoftmaxCrossEntropy.Impl) fused.getLayer("out")).lastAccuracyCounts(),
                     "accuracy counts");
-            assertEquals(gOld.keySet(), gFused.keySet());
+            assertEquals(gOld.size(), gFused.size());
             for (String k : gOld.keySet()) {
                 INDArray a = gOld.get(k);
-                INDArray b = gFused.get(k);
+                INDArray b = gFused.get(fusedKey(k));
                 double scale = Math.max(a.amaxNumber().doubleValue(), 1e-30);
                 double diff = a.sub(b).amaxNumber().doubleValue();
                 assertTrue(diff <= tolerance * scale, k + ": max difference " + diff + " (max " + scale + ")");
@@ -156,12 +183,12 @@ class TiedSoftmaxCrossEntropyTest {
         }
         // Score without a backward pass (gradient checks, graph.score) and inference outputs.
         org.nd4j.linalg.dataset.MultiDataSet mds = new org.nd4j.linalg.dataset.MultiDataSet(
-                new INDArray[] {d[0], d[1]}, new INDArray[] {d[2]}, null,
+                inputs(head, d), new INDArray[] {d[2]}, null,
                 d[3] == null ? null : new INDArray[] {d[3]});
         double sOld = old.score(mds);
         assertEquals(sOld, fused.score(mds), Math.abs(sOld) * tolerance, "score without backward");
-        INDArray pOld = old.output(false, new INDArray[] {d[0], d[1]}, null, null)[0];
-        INDArray pFused = fused.output(false, new INDArray[] {d[0], d[1]}, null, null)[0];
+        INDArray pOld = old.output(false, inputs(head, d), null, null)[0];
+        INDArray pFused = fused.output(false, inputs(head, d), null, null)[0];
         assertArrayEquals(pOld.shape(), pFused.shape());
         assertTrue(pOld.equalsWithEps(pFused, tolerance), "probabilities");
         INDArray eOld = old.scoreExamples(mds, false);
