@@ -5,6 +5,8 @@ import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.layers.ClsPooler;
 import dev.sparkpretrain.model.layers.EmbeddingTables;
+import dev.sparkpretrain.model.layers.LinearSoftmaxCrossEntropy;
+import dev.sparkpretrain.model.layers.MultiInputLayerVertex;
 import dev.sparkpretrain.model.layers.NormLayer;
 
 import dev.sparkpretrain.model.layers.Projection;
@@ -14,7 +16,6 @@ import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.ops.Norm;
 import dev.sparkpretrain.model.vertices.EmbeddingLookup;
 import dev.sparkpretrain.model.vertices.GatherPositions;
-import dev.sparkpretrain.model.vertices.TiedProjection;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 
 
@@ -33,7 +34,7 @@ import java.util.List;
  * as a DL4J {@link ComputationGraph}:
  *
  * <pre>
- *   input_ids ─► embeddingTables ─┬─────────────────────────────────────────────► mlmLogits (tied) ─► mlm
+ *   input_ids ─► embeddingTables ─┬─────────────────────────────────────────────► mlm (tied head + loss)
  *   input_ids, segment_ids ─► embeddings (word + position + type) ─► embeddingNorm (LN, dropout)
  *     ─► encoder0 … encoderN-1 (post-LN blocks) ─┬─► mlmGather(masked_lm_positions) ─► mlmTransform ─┘
  *                                                └─► pooler (tanh on [CLS]) ─► nspLogits ─► nsp (2 classes)
@@ -98,10 +99,10 @@ public final class BertModel {
         g.addVertex("mlmGather", new GatherPositions(), last, MASKED_LM_POSITIONS);
         g.addLayer("mlmTransform", s.configure(new Projection(h, h, c.activation(), Norm.LAYER, c.layerNormEps(),
                 c.initializerRange())), "mlmGather");
-        g.addVertex("mlmLogits", new TiedProjection(c.vocabSize(), 1.0), "mlmTransform", "embeddingTables");
-        // Per-example sums, so that accumulated micro-batches add up exactly (weights set by toMultiDataSet).
-        g.addLayer(MLM, s.configure(new SoftmaxCrossEntropy(c.vocabSize(), true).perExampleSum()),
-                "mlmLogits");
+        // The tied decoder, its bias and the loss in one output layer (padding predictions skipped); per-example
+        // sums, so that accumulated micro-batches add up exactly (weights set by toMultiDataSet).
+        g.addVertex(MLM, MultiInputLayerVertex.of(MLM, s.configure(LinearSoftmaxCrossEntropy.tied(c.vocabSize(), true,
+                1.0).perExampleSum()), 2, seed, dataType), "mlmTransform", "embeddingTables");
         g.setOutputs(MLM, NSP);
         return g.build();
     }

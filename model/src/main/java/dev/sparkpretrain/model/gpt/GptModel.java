@@ -4,13 +4,12 @@ import dev.sparkpretrain.model.GraphSetup;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.layers.EmbeddingTables;
+import dev.sparkpretrain.model.layers.LinearSoftmaxCrossEntropy;
+import dev.sparkpretrain.model.layers.MultiInputLayerVertex;
 import dev.sparkpretrain.model.layers.NormLayer;
-
-import dev.sparkpretrain.model.layers.SoftmaxCrossEntropy;
 import dev.sparkpretrain.model.layers.TransformerBlock;
 import dev.sparkpretrain.model.ops.Norm;
 import dev.sparkpretrain.model.vertices.EmbeddingLookup;
-import dev.sparkpretrain.model.vertices.TiedProjection;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 
 
@@ -30,7 +29,7 @@ import java.util.List;
  * to the token embeddings (no bias).
  *
  * <pre>
- *   input_ids ─► embeddingTables ─┬──────────────────────────────────────────────────────► lmLogits (tied) ─► lm
+ *   input_ids ─► embeddingTables ─┬──────────────────────────────────────────────────────► lm (tied head + loss)
  *   input_ids ─► embeddings (word + position, dropout) ─► decoder0 … decoderN-1 ─► finalNorm ─┘
  * </pre>
  *
@@ -80,9 +79,9 @@ public final class GptModel {
             last = name;
         }
         g.addLayer("finalNorm", s.configure(new NormLayer(h, Norm.LAYER, c.layerNormEps(), 0.0)), last);
-        g.addVertex("lmLogits", new TiedProjection(c.vocabSize(), 1.0), "finalNorm", "embeddingTables");
-        g.addLayer(LM, s.configure(new SoftmaxCrossEntropy(c.vocabSize(), false)),
-                "lmLogits");
+        // The tied projection and the loss in one output layer: training never materialises the [B*T, V] logits.
+        g.addVertex(LM, MultiInputLayerVertex.of(LM, s.configure(LinearSoftmaxCrossEntropy.tied(c.vocabSize(), false,
+                1.0)), 2, seed, dataType), "finalNorm", "embeddingTables");
         g.setOutputs(LM);
         return g.build();
     }

@@ -97,6 +97,7 @@ public class MultiInputLayerVertex extends LayerVertex {
         @Override
         public void setInput(int inputNumber, INDArray input, LayerWorkspaceMgr workspaceMgr) {
             inputs[inputNumber] = input;
+            multi.vertexInputSet(inputNumber, input);
             if (inputNumber == 0) {
                 multi.setInput(input, workspaceMgr);
                 setSetLayerInput(true);

@@ -58,6 +58,14 @@ public abstract class ParameterizedLayerImpl<C extends ParameterizedLayer> exten
         return new INDArray[] {backward(dy)};
     }
 
+    /**
+     * Called by {@link MultiInputLayerVertex} as it receives input {@code index}; input 0 is also the layer's
+     * {@code input}. A layer that needs its other inputs outside {@link #forward(INDArray[], boolean)} and
+     * {@link #backward(INDArray[], INDArray)} (an output layer's score) keeps them here.
+     */
+    protected void vertexInputSet(int index, INDArray vertexInput) {
+    }
+
     void setInputMasks(INDArray[] masks) {
         this.inputMasks = masks;
         this.maskArray = masks.length > 0 ? masks[0] : null;

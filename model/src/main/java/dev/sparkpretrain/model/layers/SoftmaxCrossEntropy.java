@@ -69,7 +69,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
         return this;
     }
 
-    public static final class Impl extends ParameterizedLayerImpl<SoftmaxCrossEntropy> implements IOutputLayer {
+    public static class Impl extends ParameterizedLayerImpl<SoftmaxCrossEntropy> implements IOutputLayer {
         private INDArray labels;
         private INDArray scoredInput;
         private INDArray scoredLabels;
@@ -86,13 +86,69 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             this.gradientScale = gradientScale;
         }
 
+        /** The loss scale set by {@link #setGradientScale} (1 outside mixed-precision steps). */
+        protected double gradientScale() {
+            return gradientScale;
+        }
+
         /** {@code {correct, total}} over the real (non-zero weight) predictions of the last training pass. */
         public long[] lastAccuracyCounts() {
             return new long[] {lastCorrect, lastTotal};
         }
 
-        Impl(NeuralNetConfiguration conf, DataType dataType) {
+        protected void setAccuracyCounts(long correct, long total) {
+            lastCorrect = correct;
+            lastTotal = total;
+        }
+
+        protected Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
+        }
+
+        /**
+         * The labels and weights of the {@code n} predictions of this pass; {@code scored} lists, in order, the rows of
+         * non-zero weight (the only ones that count in the loss, the gradient and the accuracy).
+         */
+        protected record Targets(int[] labels, double[] weights, int[] scored, double weightSum) {
+            double weight(int row) {
+                return weights == null ? 1.0 : weights[row];
+            }
+        }
+
+        /** Reads the labels and the label mask (weights) of {@code n} predictions; checks the scored labels' range. */
+        protected Targets targets(long n) {
+            int c = layerConf().getNumClasses();
+            if (labels == null) {
+                throw new IllegalStateException("labels not set on " + layerConf().getLayerName());
+            }
+            int[] y = labels.dup('c').reshape(n).toIntVector();
+            double[] w = maskArray == null ? null : maskArray.dup('c').reshape(n).toDoubleVector();
+            int[] scored = new int[(int) n];
+            int m = 0;
+            double sumW = 0;
+            for (int i = 0; i < n; i++) {
+                double wi = w == null ? 1.0 : w[i];
+                if (wi == 0) {
+                    continue;
+                }
+                if (y[i] < 0 || y[i] >= c) {
+                    throw new IllegalArgumentException("label " + y[i] + " outside [0, " + c + ") at row " + i);
+                }
+                sumW += wi;
+                scored[m++] = i;
+            }
+            return new Targets(y, w, m == n ? scored : java.util.Arrays.copyOf(scored, m), sumW);
+        }
+
+        /** What multiplies {@code w * (softmax - onehot)} in the gradient (see the class comment). */
+        protected double gradientFactor(Targets t) {
+            return layerConf().isPerExampleSum() ? 1.0 : t.weightSum() == 0 ? 0 : input.size(0) / t.weightSum();
+        }
+
+        /** The score from the summed weighted cross-entropy {@code sum(w * CE)}. */
+        protected double score(double weightedLossSum, Targets t) {
+            return layerConf().isPerExampleSum() ? weightedLossSum / input.size(0)
+                    : t.weightSum() == 0 ? 0 : weightedLossSum / t.weightSum();
         }
 
         /**
@@ -117,45 +173,28 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
         }
 
         /** The score (see the class comment); when {@code gradOut} is non-null, turns the probabilities into the gradient. */
-        private double lossAndGradient(INDArray p, INDArray[] gradOut) {
+        private double lossAndGradient(INDArray p, Targets t, INDArray[] gradOut) {
             int c = layerConf().getNumClasses();
             long n = p.size(0);
-            if (labels == null) {
-                throw new IllegalStateException("labels not set on " + layerConf().getLayerName());
-            }
-            int[] y = labels.dup('c').reshape(n).toIntVector();
-            double[] w = maskArray == null ? null : maskArray.dup('c').reshape(n).toDoubleVector();
             double loss = 0;
-            double sumW = 0;
             LabelProbabilities flat = new LabelProbabilities(p);
-            for (int i = 0; i < n; i++) {
-                double wi = w == null ? 1.0 : w[i];
-                if (wi == 0) {
-                    continue;
-                }
-                if (y[i] < 0 || y[i] >= c) {
-                    throw new IllegalArgumentException("label " + y[i] + " outside [0, " + c + ") at row " + i);
-                }
-                sumW += wi;
-                loss -= wi * Math.log(Math.max(flat.get((long) i * c + y[i]), 1e-38));
+            for (int i : t.scored()) {
+                loss -= t.weight(i) * Math.log(Math.max(flat.get((long) i * c + t.labels()[i]), 1e-38));
             }
-            boolean perExample = layerConf().isPerExampleSum();
-            long batch = input.size(0);
             if (gradOut != null) {
-                double scale = perExample ? 1.0 : sumW == 0 ? 0 : batch / sumW;
+                double scale = gradientFactor(t);
                 double[] rowScale = new double[(int) n];
                 for (int i = 0; i < n; i++) {
-                    double wi = w == null ? 1.0 : w[i];
-                    rowScale[i] = wi * scale;
-                    if (wi != 0) {
-                        long idx = (long) i * c + y[i];
-                        flat.put(idx, flat.get(idx) - 1.0);
-                    }
+                    rowScale[i] = t.weight(i) * scale;
+                }
+                for (int i : t.scored()) {
+                    long idx = (long) i * c + t.labels()[i];
+                    flat.put(idx, flat.get(idx) - 1.0);
                 }
                 p.muliColumnVector(Nd4j.create(rowScale, new long[] {n, 1}, p.dataType()));
                 gradOut[0] = p;
             }
-            return perExample ? loss / batch : sumW == 0 ? 0 : loss / sumW;
+            return score(loss, t);
         }
 
         /**
@@ -165,7 +204,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
          * and {@code getDouble}/{@code putScalar} cost about a microsecond each. Values are the same either way
          * (a float is read as a double and written back rounded, as {@code putScalar} does).
          */
-        private static final class LabelProbabilities {
+        static final class LabelProbabilities {
             private final INDArray flat;
             private final java.nio.FloatBuffer floats;
             private final java.nio.DoubleBuffer doubles;
@@ -200,14 +239,12 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             long[] shape = input.shape();
             INDArray p = probabilities(input);
             INDArray[] g = new INDArray[1];
-            countCorrect(p);
-            scoredValue = lossAndGradient(p, g);
+            Targets t = targets(p.size(0));
+            countCorrect(p, t);
+            remember(lossAndGradient(p, t, g));
             if (gradientScale != 1.0) {
                 g[0].muli(gradientScale);
             }
-            scoredInput = input;
-            scoredLabels = labels;
-            scoredMask = maskArray;
             if (layerConf().isHasBias()) {
                 Dense.columnSums(g[0], grad("bias"));
             }
@@ -215,21 +252,27 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
         }
 
         /** Counts argmax hits on the probabilities (before they become the gradient), for training metrics. */
-        private void countCorrect(INDArray p) {
-            long n = p.size(0);
-            int[] y = labels.dup('c').reshape(n).toIntVector();
-            double[] w = maskArray == null ? null : maskArray.dup('c').reshape(n).toDoubleVector();
+        private void countCorrect(INDArray p, Targets t) {
             int[] argMax = p.argMax(1).toIntVector();
             long correct = 0;
-            long total = 0;
-            for (int i = 0; i < n; i++) {
-                if (w == null || w[i] != 0) {
-                    total++;
-                    correct += argMax[i] == y[i] ? 1 : 0;
-                }
+            for (int i : t.scored()) {
+                correct += argMax[i] == t.labels()[i] ? 1 : 0;
             }
-            lastCorrect = correct;
-            lastTotal = total;
+            setAccuracyCounts(correct, t.scored().length);
+        }
+
+        /** Keeps the score of this pass (inputs, labels, mask) for {@link #computeScore}, which DL4J calls next. */
+        protected void remember(double score) {
+            scoredValue = score;
+            scoredInput = input;
+            scoredLabels = labels;
+            scoredMask = maskArray;
+        }
+
+        /** The score of the current inputs, labels and mask, computed afresh (no backward pass ran on them). */
+        protected double computeScore() {
+            INDArray p = probabilities(input);
+            return lossAndGradient(p, targets(p.size(0)), null);
         }
 
         @Override
@@ -243,11 +286,8 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
         public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
             if (scoredInput != input || scoredLabels != labels || scoredMask != maskArray) {
                 try (MemoryWorkspace ws = workspaceMgr.notifyScopeBorrowed(ArrayType.FF_WORKING_MEM)) {
-                    scoredValue = lossAndGradient(probabilities(input), null);
+                    remember(computeScore());
                 }
-                scoredInput = input;
-                scoredLabels = labels;
-                scoredMask = maskArray;
             }
             score = scoredValue + fullNetRegTerm;
             return score;

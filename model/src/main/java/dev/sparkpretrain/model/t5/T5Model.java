@@ -4,17 +4,14 @@ import dev.sparkpretrain.model.GraphSetup;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.layers.EmbeddingTables;
+import dev.sparkpretrain.model.layers.LinearSoftmaxCrossEntropy;
 import dev.sparkpretrain.model.layers.MultiInputLayerVertex;
 import dev.sparkpretrain.model.layers.NormLayer;
 
-import dev.sparkpretrain.model.layers.Projection;
 import dev.sparkpretrain.model.layers.RelativePositionBias;
-import dev.sparkpretrain.model.layers.SoftmaxCrossEntropy;
 import dev.sparkpretrain.model.layers.TransformerBlock;
-import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.ops.Norm;
 import dev.sparkpretrain.model.vertices.EmbeddingLookup;
-import dev.sparkpretrain.model.vertices.TiedProjection;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 
 
@@ -37,7 +34,7 @@ import java.util.List;
  * {@code GELU_TANH}) and the LM head untied and unscaled ({@code tieWordEmbeddings = false}).
  *
  * <pre>
- *   input_ids ─► embeddingTables (shared) ──────────────┬────────────────────────┬──────► lmLogits ─► lm
+ *   input_ids ─► embeddingTables (shared) ──────────────┬────────────────────────┬──────► lm (tied head + loss)
  *   input_ids ─► encoderEmbeddings ─► encoder0..N-1 (+encoderPositionBias) ─► encoderNorm
  *   decoder_input_ids ─► decoderEmbeddings ─► decoder0..N-1 (+decoderPositionBias, encoderNorm) ─► decoderNorm ─┘
  * </pre>
@@ -111,16 +108,15 @@ public final class T5Model {
             last = name;
         }
         g.addLayer("decoderNorm", s.configure(new NormLayer(h, Norm.RMS, c.layerNormEps(), c.hiddenDropout())), last);
+        // The projection and the loss in one output layer (padded targets skipped, no [B*T, V] logits); per-example
+        // sums, so that accumulated micro-batches add up exactly (weights set by toMultiDataSet).
         if (c.tieWordEmbeddings()) {
-            g.addVertex("lmLogits", new TiedProjection(c.vocabSize(), 1.0 / Math.sqrt(h)), "decoderNorm",
-                    "embeddingTables");
+            g.addVertex(LM, MultiInputLayerVertex.of(LM, s.configure(LinearSoftmaxCrossEntropy.tied(c.vocabSize(),
+                    false, 1.0 / Math.sqrt(h)).perExampleSum()), 2, seed, dataType), "decoderNorm", "embeddingTables");
         } else {
-            Projection head = new Projection(h, c.vocabSize(), Activation.IDENTITY, null, c.layerNormEps(), factor);
-            head.setUseBias(false);
-            g.addLayer("lmLogits", s.configure(head), "decoderNorm");
+            g.addLayer(LM, s.configure(LinearSoftmaxCrossEntropy.untied(h, c.vocabSize(), false, factor)
+                    .perExampleSum()), "decoderNorm");
         }
-        // Per-example sums, so that accumulated micro-batches add up exactly (weights set by toMultiDataSet).
-        g.addLayer(LM, s.configure(new SoftmaxCrossEntropy(c.vocabSize(), false).perExampleSum()), "lmLogits");
         g.setOutputs(LM);
         return g.build();
     }

@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.vertices;
 
+import dev.sparkpretrain.model.ops.Layout;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -59,14 +60,15 @@ public class GatherPositions extends ParameterlessVertex {
                 }
                 rows[i] = (int) ((i / p) * t + pos[i]);
             }
-            return IndexRows.gather(hidden.dup('c').reshape('c', b * t, h), rows).reshape('c', b, p, h);
+            // A view of the hidden states where they are dense (they are: a block's output), not a copy.
+            return IndexRows.gather(Layout.rows(hidden, h), rows).reshape('c', b, p, h);
         }
 
         @Override
         protected INDArray[] backward(INDArray dy) {
             long h = hiddenShape[2];
             INDArray d = Nd4j.zeros(dy.dataType(), hiddenShape[0] * hiddenShape[1], h);
-            IndexRows.scatterAdd(d, rows, dy.dup('c').reshape('c', rows.length, h));
+            IndexRows.scatterAdd(d, rows, Layout.rows(dy, h));
             return new INDArray[] {d.reshape('c', hiddenShape),
                     Nd4j.zeros(IndexRows.floatType(inputs[1]), inputs[1].shape())};
         }

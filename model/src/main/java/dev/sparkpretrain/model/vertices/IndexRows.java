@@ -9,11 +9,11 @@ import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Row gather and scatter-add on {@code [rows, width]} matrices, the look-up primitives of embeddings and gathers. */
-final class IndexRows {
+public final class IndexRows {
     private IndexRows() {}
 
     /** {@code out[i] = table[index[i]]}, a new {@code [index.length, width]} matrix. */
-    static INDArray gather(INDArray table, int[] index) {
+    public static INDArray gather(INDArray table, int[] index) {
         return Nd4j.pullRows(table, 1, index, 'c');
     }
 
@@ -22,7 +22,7 @@ final class IndexRows {
      * through heap copies of the rows (libnd4j's locked {@code scatter_add} took ~6 ms for the 4,096 rows of a tiny
      * BERT batch, one thread); other types through that op. Both add in index order, so the sums are the same.
      */
-    static void scatterAdd(INDArray target, int[] index, INDArray updates) {
+    public static void scatterAdd(INDArray target, int[] index, INDArray updates) {
         if (target.dataType() == DataType.FLOAT && updates.dataType() == DataType.FLOAT && dense(target)) {
             scatterAddFloats(target, index, updates);
             return;

@@ -12,6 +12,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@code [rows, H]} of {@link dev.sparkpretrain.model.layers.EmbeddingTables}; output logits
  * {@code [..., vocab] = x word^T} using the first {@code vocabSize} rows. Optionally multiplies x by
  * {@code scale} first (T5 v1.0 rescales by {@code 1/sqrt(H)} before its tied output projection).
+ *
+ * <p>The models no longer use it: their heads are {@link dev.sparkpretrain.model.layers.LinearSoftmaxCrossEntropy},
+ * which computes this projection and the loss together, chunk by chunk. It stays so that graph configurations saved
+ * before (TiedProjection then SoftmaxCrossEntropy) still load, and as the reference that layer is tested against.
  */
 public class TiedProjection extends ParameterlessVertex {
     private int vocabSize;
