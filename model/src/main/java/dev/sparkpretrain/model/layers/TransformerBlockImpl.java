@@ -64,9 +64,14 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
     }
 
     private INDArray normBackward(String prefix, INDArray dy, Norm.State st) {
+        return normBackward(prefix, dy, st, null);
+    }
+
+    /** The norm's input gradient plus {@code residual} (may be null), in one pass for FLOAT. */
+    private INDArray normBackward(String prefix, INDArray dy, Norm.State st, INDArray residual) {
         TransformerBlock c = layerConf();
         return c.getNorm().backward(dy, st, param(prefix + "g"), grad(prefix + "g"),
-                c.getNorm().hasBias() ? grad(prefix + "b") : null);
+                c.getNorm().hasBias() ? grad(prefix + "b") : null, residual);
     }
 
     /** {@code [B*T, h*d]} rows of this block's batch as a {@code [B, h, T, d]} view. */
@@ -235,7 +240,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         if (dLinearIn != null) {
             dIn.addi(dLinearIn);
         }
-        return pre() ? normBackward("ln2", dIn, ffnNorm).addi(dSum) : dIn.addi(dSum);
+        return pre() ? normBackward("ln2", dIn, ffnNorm, dSum) : dIn.addi(dSum);
     }
 
     /** Returns {dx, dMemory}. */
@@ -253,7 +258,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
                 false);
         INDArray dMemory = Dense.backward(cross.memory, dKv, param("Wkv2"), grad("Wkv2"), biasGrad("bkv2"), true);
         INDArray dIn = Dense.backward(cross.in, dq, param("Wq2"), grad("Wq2"), biasGrad("bq2"), true);
-        INDArray dx = pre() ? normBackward("lnx", dIn, cross.norm).addi(dSum) : dIn.addi(dSum);
+        INDArray dx = pre() ? normBackward("lnx", dIn, cross.norm, dSum) : dIn.addi(dSum);
         return new INDArray[] {dx, dMemory};
     }
 
@@ -270,7 +275,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         INDArray dBias = Attention.backward(dCtx, self.core, Attention.part(dSplit, 0), Attention.part(dSplit, 1),
                 Attention.part(dSplit, 2), wantPositionBias);
         INDArray dIn = Dense.backward(self.in, dQkv, param("Wqkv"), grad("Wqkv"), biasGrad("bqkv"), true);
-        INDArray dx = pre() ? normBackward("ln1", dIn, self.norm).addi(dSum) : dIn.addi(dSum);
+        INDArray dx = pre() ? normBackward("ln1", dIn, self.norm, dSum) : dIn.addi(dSum);
         return new INDArray[] {dx, dBias};
     }
 

@@ -79,8 +79,16 @@ public final class Attention {
         if (causalBias != null) {
             Nd4j.getExecutioner().exec(new BroadcastAddOp(s, causalBias, s, 2, 3));
         }
-        Nd4j.exec(new SoftMax(s, s, -1));
-        INDArray pd = training ? Dropout.dropped(s, dropout) : s;
+        INDArray pd;
+        if (FloatKernels.VECTOR && FloatKernels.applies(s)) {
+            // softmax and dropout in one pass over the scores (the largest element-wise tensors of a block)
+            boolean drop = training && dropout > 0;
+            pd = VectorKernels.softmaxDropout(s, drop ? FloatKernels.keepThreshold(dropout) : 1 << 24,
+                    drop ? (float) (1 / (1 - dropout)) : 1f, drop ? Nd4j.getRandom().nextLong() : 0L);
+        } else {
+            Nd4j.exec(new SoftMax(s, s, -1));
+            pd = training ? Dropout.dropped(s, dropout) : s;
+        }
         BatchedGemm.product(pd, false, v, false, 1.0, ctx);
         if (state != null) {
             state[0] = new State(q, k, v, s, pd, scale);
@@ -102,11 +110,15 @@ public final class Attention {
         INDArray dS = Nd4j.createUninitialized(p.dataType(), p.shape(), 'c');
         BatchedGemm.product(dCtx, false, st.v(), true, 1.0, dS);
         BatchedGemm.product(st.droppedProbs(), true, dCtx, false, 1.0, dv);
-        dS.muli(st.droppedProbs());
-        INDArray rowDot = dS.sum(3);
-        // P * rowDot, rowDot [B,h,Tq] broadcast over keys; the probabilities are not needed afterwards.
-        Nd4j.getExecutioner().exec(new BroadcastMulOp(p, rowDot, p, 0, 1, 2));
-        dS.subi(p);
+        if (FloatKernels.VECTOR && FloatKernels.applies(dS, p)) {
+            VectorKernels.softmaxBackward(dS, p, st.droppedProbs());
+        } else {
+            dS.muli(st.droppedProbs());
+            INDArray rowDot = dS.sum(3);
+            // P * rowDot, rowDot [B,h,Tq] broadcast over keys; the probabilities are not needed afterwards.
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(p, rowDot, p, 0, 1, 2));
+            dS.subi(p);
+        }
         INDArray dBias = wantPositionBias
                 ? Dense.columnSums(dS.reshape('c', dS.size(0), dS.length() / dS.size(0))).reshape('c', dS.size(1), dS.size(2), dS.size(3))
                 : null;
