@@ -45,6 +45,7 @@ final class VectorKernels {
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
     private static final float ROUND = 12582912f;
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     /** Below this, exp is 0 (it would need a subnormal 2^k); above the upper clamp, k would overflow. */
     private static final float EXP_MIN = -87.3f;
     private static final float EXP_MAX = 88.3f;
@@ -90,10 +91,12 @@ final class VectorKernels {
     /** exp of each lane, 0 below {@link #EXP_MIN}: the same bits whether interpreted or compiled. */
     private static FloatVector exp(FloatVector a) {
         FloatVector c = a.max(EXP_MIN).min(EXP_MAX);
-        FloatVector k = c.mul(LOG2E).add(ROUND).sub(ROUND);
+        // kr = 1.5 * 2^23 + k: its low bits are k (a float-to-int conversion ran ~8x slower in Java 17)
+        FloatVector kr = c.mul(LOG2E).add(ROUND);
+        FloatVector k = kr.sub(ROUND);
         FloatVector r = c.sub(k.mul(LN2_HI)).sub(k.mul(LN2_LO));
-        IntVector bits = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        return horner(r, EXP_TAYLOR).mul(bits.reinterpretAsFloats()).blend(0f, a.compare(VectorOperators.LT, EXP_MIN));
+        IntVector bits = ((IntVector) kr.reinterpretAsInts()).add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
+        return horner(r, EXP_TAYLOR).mul(bits.reinterpretAsFloats()).blend(0f, a.lt(EXP_MIN));
     }
 
     /** {@link #exp} of one value, for the scalar tails: the same operations. */
@@ -381,8 +384,9 @@ final class VectorKernels {
         h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85EBCA6B);
         h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2AE35);
         h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
-        IntVector keep = h.lanewise(VectorOperators.LSHR, 8).sub(threshold).lanewise(VectorOperators.LSHR, 31);
-        return ((FloatVector) keep.convert(VectorOperators.I2F, 0)).mul(scale);
+        // keep (1 or 0) times scale, as bits: -1 & bits(scale) or 0 (no int-to-float conversion, slow in Java 17)
+        IntVector keep = h.lanewise(VectorOperators.LSHR, 8).sub(threshold).lanewise(VectorOperators.ASHR, 31);
+        return keep.and(Float.floatToRawIntBits(scale)).reinterpretAsFloats();
     }
 
     /** The scalar form of {@link #maskLanes} for one element. */
