@@ -123,10 +123,9 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         INDArray qkv = Dense.forward(self.in, param("Wqkv"), bias("bqkv"));
         INDArray split = Attention.heads(qkv, batch, time, 3, heads, d);
         Attention.State[] core = new Attention.State[1];
-        INDArray causal = c.isCausal() ? Attention.causalBias(x.dataType(), (int) time, (int) time) : null;
         self.ctx = Nd4j.createUninitialized(x.dataType(), new long[] {batch * time, heads * d}, 'c');
         Attention.forward(Attention.part(split, 0), Attention.part(split, 1), Attention.part(split, 2),
-                headsOf(self.ctx), scale(), Attention.keyBias(inputMask(0), batch, time), positionBias, causal,
+                headsOf(self.ctx), scale(), Attention.keyBias(inputMask(0), batch, time), positionBias, c.isCausal(),
                 c.getAttentionDropout(), training, core);
         self.core = core[0];
         INDArray out = Dense.forward(self.ctx, param("Wo"), bias("bo"));
@@ -157,7 +156,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         Attention.State[] core = new Attention.State[1];
         cross.ctx = Nd4j.createUninitialized(x.dataType(), new long[] {batch * time, heads * d}, 'c');
         Attention.forward(q, Attention.part(kv, 0), Attention.part(kv, 1), headsOf(cross.ctx), scale(),
-                Attention.keyBias(inputMask(c.numInputs() - 1), batch, cross.memTime), null, null,
+                Attention.keyBias(inputMask(c.numInputs() - 1), batch, cross.memTime), null, false,
                 c.getAttentionDropout(), training, core);
         cross.core = core[0];
         INDArray out = Dense.forward(cross.ctx, param("Wo2"), bias("bo2"));

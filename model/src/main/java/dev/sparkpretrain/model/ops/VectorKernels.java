@@ -461,63 +461,76 @@ final class VectorKernels {
     // ---------------------------------------------------------------- attention
 
     /**
-     * Softmax over the last dimension of the scores {@code s} (dense, overwritten with the probabilities) and, when
-     * {@code threshold} is below 2^24, the dropped probabilities {@code P * mask} (mask of
-     * {@link FloatKernels#dropoutMask} over the element indices of {@code s}) as a new array; else {@code s}.
+     * Softmax over the last dimension of the scores {@code s [..., Tq, Tk]} (dense, overwritten with the
+     * probabilities) and, when {@code threshold} is below 2^24, the dropped probabilities {@code P * mask} (mask of
+     * {@link FloatKernels#dropoutMask} over the element indices of {@code s}) as a new array; else {@code s}. With
+     * {@code causal}, query i attends to keys up to {@code i + Tk - Tq} only: the later ones get probability 0, as
+     * {@link Attention#causalBias}'s -1e9 gives them, without the bias pass or their exps.
      */
-    static INDArray softmaxDropout(INDArray s, int threshold, float scale, long seed) {
+    static INDArray softmaxDropout(INDArray s, boolean causal, int threshold, float scale, long seed) {
         int width = Math.toIntExact(s.size(s.rank() - 1));
+        int queries = Math.toIntExact(s.size(s.rank() - 2));
         int rows = Math.toIntExact(s.length() / width);
+        int shift = causal ? width - queries : -1;
         boolean drop = threshold < (1 << 24);
         INDArray pd = drop ? fresh(s.shape()) : s;
         ByteBuffer bs = buffer(s);
         ByteBuffer bp = drop ? buffer(pd) : null;
         int lo = (int) seed;
         int hi = (int) (seed >>> 32);
-        FloatKernels.forChunks(rows, width, (r0, r1) -> softmaxRows(bs, bp, width, r0, r1, hi, lo, threshold, scale));
+        FloatKernels.forChunks(rows, width, (r0, r1) -> {
+            float[] lanes = new float[L];
+            for (int r = r0; r < r1; r++) {
+                int n = shift < 0 ? width : Math.min(width, r % queries + shift + 1);
+                softmaxRow(bs, bp, r * width, n, width, lanes, hi, lo, threshold, scale);
+            }
+        });
         return pd;
     }
 
-    private static void softmaxRows(ByteBuffer bs, ByteBuffer bp, int w, int r0, int r1, int hi, int lo,
-                                    int threshold, float scale) {
-        float[] lanes = new float[L];
-        int vw = F.loopBound(w);
-        for (int r = r0; r < r1; r++) {
-            int o = r * w;
-            FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-            for (int j = 0; j < vw; j += L) {
-                mx = mx.max(load(bs, o + j));
+    /** One row at element {@code o}: softmax of its first {@code n} of {@code w} scores, 0 for the rest. */
+    private static void softmaxRow(ByteBuffer bs, ByteBuffer bp, int o, int n, int w, float[] lanes, int hi, int lo,
+                                   int threshold, float scale) {
+        int vn = F.loopBound(n);
+        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < vn; j += L) {
+            mx = mx.max(load(bs, o + j));
+        }
+        float max = mx.reduceLanes(VectorOperators.MAX);
+        for (int j = vn; j < n; j++) {
+            max = Math.max(max, bs.getFloat((o + j) << 2));
+        }
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < vn; j += L) {
+            FloatVector e = exp(load(bs, o + j).sub(max));
+            store(e, bs, o + j);
+            acc = acc.add(e);
+        }
+        float sum = sum(acc, lanes);
+        for (int j = vn; j < n; j++) {
+            float e = exp(bs.getFloat((o + j) << 2) - max);
+            bs.putFloat((o + j) << 2, e);
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int j = 0; j < vn; j += L) {
+            FloatVector p = load(bs, o + j).mul(inv);
+            store(p, bs, o + j);
+            if (bp != null) {
+                store(p.mul(maskLanes(o + j, hi, lo, threshold, scale)), bp, o + j);
             }
-            float max = mx.reduceLanes(VectorOperators.MAX);
-            for (int j = vw; j < w; j++) {
-                max = Math.max(max, bs.getFloat((o + j) << 2));
+        }
+        for (int j = vn; j < n; j++) {
+            float p = bs.getFloat((o + j) << 2) * inv;
+            bs.putFloat((o + j) << 2, p);
+            if (bp != null) {
+                bp.putFloat((o + j) << 2, p * maskValue(o + j, hi, lo, threshold, scale));
             }
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < vw; j += L) {
-                FloatVector e = exp(load(bs, o + j).sub(max));
-                store(e, bs, o + j);
-                acc = acc.add(e);
-            }
-            float sum = sum(acc, lanes);
-            for (int j = vw; j < w; j++) {
-                float e = exp(bs.getFloat((o + j) << 2) - max);
-                bs.putFloat((o + j) << 2, e);
-                sum += e;
-            }
-            float inv = 1f / sum;
-            for (int j = 0; j < vw; j += L) {
-                FloatVector p = load(bs, o + j).mul(inv);
-                store(p, bs, o + j);
-                if (bp != null) {
-                    store(p.mul(maskLanes(o + j, hi, lo, threshold, scale)), bp, o + j);
-                }
-            }
-            for (int j = vw; j < w; j++) {
-                float p = bs.getFloat((o + j) << 2) * inv;
-                bs.putFloat((o + j) << 2, p);
-                if (bp != null) {
-                    bp.putFloat((o + j) << 2, p * maskValue(o + j, hi, lo, threshold, scale));
-                }
+        }
+        for (int j = n; j < w; j++) {
+            bs.putFloat((o + j) << 2, 0f);
+            if (bp != null) {
+                bp.putFloat((o + j) << 2, 0f);
             }
         }
     }

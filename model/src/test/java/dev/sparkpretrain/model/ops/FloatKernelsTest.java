@@ -318,14 +318,26 @@ class FloatKernelsTest {
             Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax(p, p, -1));
             INDArray pd = FloatKernels.droppedOnHeap(p, 0.2, 77L);
             INDArray vp = s.dup();
-            INDArray vpd = VectorKernels.softmaxDropout(vp, FloatKernels.keepThreshold(0.2), 1.25f, 77L);
+            INDArray vpd = VectorKernels.softmaxDropout(vp, false, FloatKernels.keepThreshold(0.2), 1.25f, 77L);
             String at = java.util.Arrays.toString(shape);
             assertTrue(maxAbsDiff(vp, p) < 1e-6, "probabilities " + at + " " + maxAbsDiff(vp, p));
             assertTrue(maxAbsDiff(vpd, pd) < 2e-6, "dropped probabilities " + at);
             assertEquals(pd.eq(0), vpd.eq(0), "same dropped elements " + at);
             assertEquals(0f, vp.getFloat(1, 1, 2, 3), "a masked key gets no weight");
             INDArray undropped = s.dup();
-            assertTrue(undropped == VectorKernels.softmaxDropout(undropped, 1 << 24, 1f, 0L), "no dropout, no copy");
+            assertTrue(undropped == VectorKernels.softmaxDropout(undropped, false, 1 << 24, 1f, 0L), "no dropout, no copy");
+
+            // causal: as the -1e9 bias of Attention.causalBias before the softmax
+            INDArray c = s.dup();
+            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp(c,
+                    Attention.causalBias(DataType.FLOAT, (int) shape[2], (int) shape[3]), c, 2, 3));
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax(c, c, -1));
+            INDArray cd = FloatKernels.droppedOnHeap(c, 0.2, 78L);
+            INDArray vc = s.dup();
+            INDArray vcd = VectorKernels.softmaxDropout(vc, true, FloatKernels.keepThreshold(0.2), 1.25f, 78L);
+            assertTrue(maxAbsDiff(vc, c) < 1e-6, "causal probabilities " + at + " " + maxAbsDiff(vc, c));
+            assertTrue(maxAbsDiff(vcd, cd) < 2e-6, "causal dropped probabilities " + at);
+            assertEquals(c.eq(0), vc.eq(0), "the same keys get no weight " + at);
 
             // backward: g <- D g - P rowsum(D g)
             INDArray g = Nd4j.randn(DataType.FLOAT, shape);
