@@ -325,7 +325,8 @@ class FloatKernelsTest {
             assertEquals(pd.eq(0), vpd.eq(0), "same dropped elements " + at);
             assertEquals(0f, vp.getFloat(1, 1, 2, 3), "a masked key gets no weight");
             INDArray undropped = s.dup();
-            assertTrue(undropped == VectorKernels.softmaxDropout(undropped, false, 1 << 24, 1f, 0L), "no dropout, no copy");
+            assertTrue(undropped == VectorKernels.softmaxDropout(undropped, false, 1 << 24, 1f, 0L),
+                    "no dropout, no copy");
 
             // causal: as the -1e9 bias of Attention.causalBias before the softmax
             INDArray c = s.dup();
