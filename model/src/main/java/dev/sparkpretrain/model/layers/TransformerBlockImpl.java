@@ -176,8 +176,9 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         TransformerBlock c = layerConf();
         Norm.State[] st = new Norm.State[1];
         ffnIn = pre() ? norm("ln2", x, st) : x;
-        ffnPre = Dense.forward(ffnIn, param("W1"), bias("b1"));
-        ffnAct = c.getActivation().forward(ffnPre);
+        // the bias goes with the non-linearity, whose kernel may add it on the way (see Activation.forward(u, b))
+        ffnPre = Dense.forward(ffnIn, param("W1"), null);
+        ffnAct = c.getActivation().forward(ffnPre, bias("b1"));
         ffnLinear = c.isGatedFeedForward() ? Dense.forward(ffnIn, param("W1linear"), bias("b1linear")) : null;
         ffnHidden = ffnLinear == null ? ffnAct.y() : ffnAct.y().mul(ffnLinear);
         INDArray f = Dense.forward(ffnHidden, param("W2"), bias("b2"));

@@ -204,7 +204,7 @@ public final class FloatKernels {
 
     /** Exact GELU of {@code u}: returns {y = u Phi(u), dy/du}, both new arrays shaped like {@code u}. */
     public static INDArray[] gelu(INDArray u) {
-        return VECTOR ? VectorKernels.gelu(u) : geluOnHeap(u);
+        return VECTOR ? VectorKernels.gelu(u, null) : geluOnHeap(u);
     }
 
     /** {@link #gelu} by the heap-copy kernel, whatever {@link #VECTOR} says (for tests). */
@@ -246,7 +246,7 @@ public final class FloatKernels {
      * sigmoid(2z)}.
      */
     public static INDArray[] geluTanh(INDArray u) {
-        return VECTOR ? VectorKernels.geluTanh(u) : geluTanhOnHeap(u);
+        return VECTOR ? VectorKernels.geluTanh(u, null) : geluTanhOnHeap(u);
     }
 
     static INDArray[] geluTanhOnHeap(INDArray u) {

@@ -54,7 +54,7 @@ final class VectorKernels {
     /** Runs one small kernel so that a JVM whose Vector API is broken fails here, once, not in training. */
     static boolean probe() {
         INDArray x = Nd4j.createFromArray(new float[] {-1f, 0f, 0.5f, 2f});
-        float y = buffer(gelu(x)[0]).getFloat(12);
+        float y = buffer(gelu(x, null)[0]).getFloat(12);
         return F.length() == I.length() && Math.abs(y - 2f * 0.97724987f) < 1e-5f;
     }
 
@@ -123,30 +123,56 @@ final class VectorKernels {
 
     // ---------------------------------------------------------------- GELU
 
-    /** Exact GELU: {y, dy/du}. */
-    static INDArray[] gelu(INDArray u) {
+    /** Exact GELU of {@code u + bias} ({@code bias} over the last dimension, may be null): {y, dy/du}. */
+    static INDArray[] gelu(INDArray u, INDArray bias) {
+        return withDerivative(u, bias, VectorKernels::gelu);
+    }
+
+    /** GPT-2's tanh GELU of {@code u + bias}: {y, dy/du}, the formulas of {@link FloatKernels#geluTanh}. */
+    static INDArray[] geluTanh(INDArray u, INDArray bias) {
+        return withDerivative(u, bias, VectorKernels::geluTanh);
+    }
+
+    /** A kernel writing f(x + b) into y and f'(x + b) into d for rows [r0, r1) of width w. */
+    private interface RowKernel {
+        void apply(ByteBuffer bx, float[] b, int w, ByteBuffer by, ByteBuffer bd, int r0, int r1);
+    }
+
+    /**
+     * {f(u + bias), f'(u + bias)} as new arrays shaped like {@code u}, by rows of its last dimension. Adding the bias
+     * here saves the GEMM's bias pass over the {@code [N, F]} activations.
+     */
+    private static INDArray[] withDerivative(INDArray u, INDArray bias, RowKernel kernel) {
         INDArray x = dense(u);
-        int n = Math.toIntExact(x.length());
+        int w = Math.toIntExact(x.size(x.rank() - 1));
+        int rows = Math.toIntExact(x.length() / w);
+        float[] b = bias == null ? new float[w] : FloatKernels.read(bias);
+        if (b.length != w) {
+            throw new IllegalArgumentException("bias of " + b.length + " for rows of " + w);
+        }
         INDArray y = fresh(x.shape());
         INDArray d = fresh(x.shape());
         ByteBuffer bx = buffer(x);
         ByteBuffer by = buffer(y);
         ByteBuffer bd = buffer(d);
-        FloatKernels.forChunks(n, 1, (from, to) -> gelu(bx, by, bd, from, to));
+        FloatKernels.forChunks(rows, w, (r0, r1) -> kernel.apply(bx, b, w, by, bd, r0, r1));
         return new INDArray[] {y, d};
     }
 
-    private static void gelu(ByteBuffer bx, ByteBuffer by, ByteBuffer bd, int from, int to) {
-        int i = from;
-        for (int end = from + F.loopBound(to - from); i < end; i += L) {
-            FloatVector v = load(bx, i);
-            store(v.mul(0.5f).mul(erf(v.mul(SQRT1_2)).add(1f)), by, i);
-            store(geluDerivative(v), bd, i);
-        }
-        for (; i < to; i++) {
-            float v = bx.getFloat(i << 2);
-            by.putFloat(i << 2, 0.5f * v * (1f + FloatKernels.erf(v * SQRT1_2)));
-            bd.putFloat(i << 2, FloatKernels.geluDerivative(v));
+    private static void gelu(ByteBuffer bx, float[] b, int w, ByteBuffer by, ByteBuffer bd, int r0, int r1) {
+        int vw = F.loopBound(w);
+        for (int r = r0; r < r1; r++) {
+            int o = r * w;
+            for (int j = 0; j < vw; j += L) {
+                FloatVector v = load(bx, o + j).add(FloatVector.fromArray(F, b, j));
+                store(v.mul(0.5f).mul(erf(v.mul(SQRT1_2)).add(1f)), by, o + j);
+                store(geluDerivative(v), bd, o + j);
+            }
+            for (int j = vw; j < w; j++) {
+                float v = bx.getFloat((o + j) << 2) + b[j];
+                by.putFloat((o + j) << 2, 0.5f * v * (1f + FloatKernels.erf(v * SQRT1_2)));
+                bd.putFloat((o + j) << 2, FloatKernels.geluDerivative(v));
+            }
         }
     }
 
@@ -178,41 +204,35 @@ final class VectorKernels {
         return acc;
     }
 
-    /** GPT-2's tanh GELU: {y, dy/du}, the formulas of {@link FloatKernels#geluTanh}. */
-    static INDArray[] geluTanh(INDArray u) {
-        INDArray x = dense(u);
-        int n = Math.toIntExact(x.length());
-        INDArray y = fresh(x.shape());
-        INDArray d = fresh(x.shape());
-        ByteBuffer bx = buffer(x);
-        ByteBuffer by = buffer(y);
-        ByteBuffer bd = buffer(d);
-        FloatKernels.forChunks(n, 1, (from, to) -> geluTanh(bx, by, bd, from, to));
-        return new INDArray[] {y, d};
+    private static void geluTanh(ByteBuffer bx, float[] b, int w, ByteBuffer by, ByteBuffer bd, int r0, int r1) {
+        int vw = F.loopBound(w);
+        for (int r = r0; r < r1; r++) {
+            int o = r * w;
+            for (int j = 0; j < vw; j += L) {
+                geluTanh(load(bx, o + j).add(FloatVector.fromArray(F, b, j)), by, bd, o + j);
+            }
+            for (int j = vw; j < w; j++) {
+                float v = bx.getFloat((o + j) << 2) + b[j];
+                float a = 2f * SQRT_2_OVER_PI * v * (1f + GELU_K * v * v);
+                float e = exp(-Math.min(Math.max(a, -EXP_CLAMP), EXP_CLAMP));
+                float s = 1f / (1f + e);
+                by.putFloat((o + j) << 2, v * s);
+                bd.putFloat((o + j) << 2, s + v * e * s * s * (2f * SQRT_2_OVER_PI) * (1f + 3f * GELU_K * v * v));
+            }
+        }
     }
 
-    private static void geluTanh(ByteBuffer bx, ByteBuffer by, ByteBuffer bd, int from, int to) {
-        int i = from;
-        for (int end = from + F.loopBound(to - from); i < end; i += L) {
-            FloatVector v = load(bx, i);
-            FloatVector v2 = v.mul(v);
-            // a = 2z; E = exp(-a) with a clamped to +-21.5; s = 1 / (1 + E); y = u s;
-            // dy/du = s + u E s^2 2 sqrt(2/pi) (1 + 3k u^2)
-            FloatVector a = v2.mul(GELU_K).add(1f).mul(v).mul(2f * SQRT_2_OVER_PI);
-            FloatVector e = exp(a.max(-EXP_CLAMP).min(EXP_CLAMP).neg());
-            FloatVector s = FloatVector.broadcast(F, 1f).div(e.add(1f));
-            store(v.mul(s), by, i);
-            FloatVector dz = v2.mul(3f * GELU_K).add(1f).mul(2f * SQRT_2_OVER_PI);
-            store(v.mul(e).mul(s).mul(s).mul(dz).add(s), bd, i);
-        }
-        for (; i < to; i++) {
-            float v = bx.getFloat(i << 2);
-            float a = 2f * SQRT_2_OVER_PI * v * (1f + GELU_K * v * v);
-            float e = exp(-Math.min(Math.max(a, -EXP_CLAMP), EXP_CLAMP));
-            float s = 1f / (1f + e);
-            by.putFloat(i << 2, v * s);
-            bd.putFloat(i << 2, s + v * e * s * s * (2f * SQRT_2_OVER_PI) * (1f + 3f * GELU_K * v * v));
-        }
+    /** y and dy/du of the tanh GELU of the lanes {@code v}, stored at element {@code i}. */
+    private static void geluTanh(FloatVector v, ByteBuffer by, ByteBuffer bd, int i) {
+        FloatVector v2 = v.mul(v);
+        // a = 2z; E = exp(-a) with a clamped to +-21.5; s = 1 / (1 + E); y = u s;
+        // dy/du = s + u E s^2 2 sqrt(2/pi) (1 + 3k u^2)
+        FloatVector a = v2.mul(GELU_K).add(1f).mul(v).mul(2f * SQRT_2_OVER_PI);
+        FloatVector e = exp(a.max(-EXP_CLAMP).min(EXP_CLAMP).neg());
+        FloatVector s = FloatVector.broadcast(F, 1f).div(e.add(1f));
+        store(v.mul(s), by, i);
+        FloatVector dz = v2.mul(3f * GELU_K).add(1f).mul(2f * SQRT_2_OVER_PI);
+        store(v.mul(e).mul(s).mul(s).mul(dz).add(s), bd, i);
     }
 
     // ---------------------------------------------------------------- norms

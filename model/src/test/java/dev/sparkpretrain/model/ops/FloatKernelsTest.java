@@ -270,14 +270,26 @@ class FloatKernelsTest {
             INDArray gamma = Nd4j.rand(DataType.FLOAT, h).addi(0.5);
             INDArray beta = Nd4j.randn(DataType.FLOAT, h);
             String at = java.util.Arrays.toString(shape);
-            INDArray[] e = VectorKernels.gelu(u);
+            INDArray[] e = VectorKernels.gelu(u, null);
             INDArray[] eh = FloatKernels.geluOnHeap(u);
             // both within ~1e-6 of the true values (1 + erf cancels in float for u < -4), not of each other
             assertTrue(maxScaledDiff(e[0], eh[0]) < 2.5e-6 && maxScaledDiff(e[1], eh[1]) < 1e-6, "GELU " + at);
-            INDArray[] t = VectorKernels.geluTanh(u);
+            INDArray[] t = VectorKernels.geluTanh(u, null);
             INDArray[] th = FloatKernels.geluTanhOnHeap(u);
             assertTrue(maxScaledDiff(t[0], th[0]) < 1e-6, "tanh GELU " + at + " " + maxScaledDiff(t[0], th[0]));
             assertTrue(maxScaledDiff(t[1], th[1]) < 1e-6, "tanh GELU' " + at + " " + maxScaledDiff(t[1], th[1]));
+            // the bias added inside the kernels: as adding it first, bit for bit (the same float sum per element)
+            INDArray biased = u.addRowVector(beta);
+            assertEquals(VectorKernels.gelu(biased, null)[0], VectorKernels.gelu(u, beta)[0], "GELU + bias " + at);
+            assertEquals(VectorKernels.gelu(biased, null)[1], VectorKernels.gelu(u, beta)[1], "GELU' + bias " + at);
+            assertEquals(VectorKernels.geluTanh(biased, null)[0], VectorKernels.geluTanh(u, beta)[0], "tanh + bias");
+            assertEquals(VectorKernels.geluTanh(biased, null)[1], VectorKernels.geluTanh(u, beta)[1], "tanh' + bias");
+            for (Activation act : new Activation[] {Activation.GELU, Activation.GELU_TANH}) {
+                INDArray kept = u.dup();
+                Activation.Result fused = act.forward(kept, beta);
+                assertEquals(u, kept, act + ": the fused bias leaves u as it was");
+                assertEquals(act.forward(u.addRowVector(beta)).y(), fused.y(), act + " forward(u, bias) " + at);
+            }
             for (boolean centred : new boolean[] {true, false}) {
                 INDArray b = centred ? beta : null;
                 INDArray[] n = VectorKernels.norm(u, gamma, b, 1e-5, centred);
