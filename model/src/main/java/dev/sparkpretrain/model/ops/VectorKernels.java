@@ -208,9 +208,8 @@ final class VectorKernels {
         int vw = F.loopBound(w);
         for (int r = r0; r < r1; r++) {
             int o = r * w;
-            for (int j = 0; j < vw; j += L) {
-                geluTanh(load(bx, o + j).add(FloatVector.fromArray(F, b, j)), by, bd, o + j);
-            }
+            geluTanhValues(bx, b, by, bd, o, vw);
+            geluTanhDerivatives(bx, b, bd, o, vw);
             for (int j = vw; j < w; j++) {
                 float v = bx.getFloat((o + j) << 2) + b[j];
                 float a = 2f * SQRT_2_OVER_PI * v * (1f + GELU_K * v * v);
@@ -222,17 +221,29 @@ final class VectorKernels {
         }
     }
 
-    /** y and dy/du of the tanh GELU of the lanes {@code v}, stored at element {@code i}. */
-    private static void geluTanh(FloatVector v, ByteBuffer by, ByteBuffer bd, int i) {
-        FloatVector v2 = v.mul(v);
-        // a = 2z; E = exp(-a) with a clamped to +-21.5; s = 1 / (1 + E); y = u s;
-        // dy/du = s + u E s^2 2 sqrt(2/pi) (1 + 3k u^2)
-        FloatVector a = v2.mul(GELU_K).add(1f).mul(v).mul(2f * SQRT_2_OVER_PI);
-        FloatVector e = exp(a.max(-EXP_CLAMP).min(EXP_CLAMP).neg());
-        FloatVector s = FloatVector.broadcast(F, 1f).div(e.add(1f));
-        store(v.mul(s), by, i);
-        FloatVector dz = v2.mul(3f * GELU_K).add(1f).mul(2f * SQRT_2_OVER_PI);
-        store(v.mul(e).mul(s).mul(s).mul(dz).add(s), bd, i);
+    // Two passes over a row (in the L1 cache between them): the first stores y and E = exp(-2z) (into d's place),
+    // the second turns E into dy/du. In one loop C2 reached its node limit and called the second store, boxing.
+    // a = 2z = 2 sqrt(2/pi) (u + 0.044715 u^3), E = exp(-a) with a clamped to +-21.5, s = 1 / (1 + E), y = u s,
+    // dy/du = s + u E s^2 2 sqrt(2/pi) (1 + 3k u^2).
+
+    private static void geluTanhValues(ByteBuffer bx, float[] b, ByteBuffer by, ByteBuffer bd, int o, int vw) {
+        for (int j = 0; j < vw; j += L) {
+            FloatVector v = load(bx, o + j).add(FloatVector.fromArray(F, b, j));
+            FloatVector a = v.mul(v).mul(GELU_K).add(1f).mul(v).mul(2f * SQRT_2_OVER_PI);
+            FloatVector e = exp(a.max(-EXP_CLAMP).min(EXP_CLAMP).neg());
+            store(v.div(e.add(1f)), by, o + j);
+            store(e, bd, o + j);
+        }
+    }
+
+    private static void geluTanhDerivatives(ByteBuffer bx, float[] b, ByteBuffer bd, int o, int vw) {
+        for (int j = 0; j < vw; j += L) {
+            FloatVector v = load(bx, o + j).add(FloatVector.fromArray(F, b, j));
+            FloatVector e = load(bd, o + j);
+            FloatVector s = FloatVector.broadcast(F, 1f).div(e.add(1f));
+            FloatVector dz = v.mul(v).mul(3f * GELU_K).add(1f).mul(2f * SQRT_2_OVER_PI);
+            store(v.mul(e).mul(s).mul(s).mul(dz).add(s), bd, o + j);
+        }
     }
 
     // ---------------------------------------------------------------- norms
@@ -498,131 +509,123 @@ final class VectorKernels {
         ByteBuffer bp = drop ? buffer(pd) : null;
         int lo = (int) seed;
         int hi = (int) (seed >>> 32);
-        if (shift < 0) {
-            FloatKernels.forChunks(rows, width, (r0, r1) -> {
-                float[] lanes = new float[L];
-                for (int r = r0; r < r1; r++) {
-                    softmaxRow(bs, bp, r * width, width, lanes, hi, lo, threshold, scale);
+        // blocks of rows (~32 KB): softmax, then the dropout of the block while it is in the cache
+        int block = Math.max(1, 8192 / width);
+        FloatKernels.forChunks(rows, width, (r0, r1) -> {
+            float[] lanes = new float[L];
+            for (int b0 = r0; b0 < r1; b0 += block) {
+                int b1 = Math.min(r1, b0 + block);
+                for (int r = b0; r < b1; r++) {
+                    if (shift < 0) {
+                        softmaxRow(bs, r * width, width, lanes);
+                    } else {
+                        causalRow(bs, r * width, Math.min(width, r % queries + shift + 1), width, lanes);
+                    }
                 }
-            });
-        } else {
-            FloatKernels.forChunks(rows, width, (r0, r1) -> {
-                float[] lanes = new float[L];
-                for (int r = r0; r < r1; r++) {
-                    int n = Math.min(width, r % queries + shift + 1);
-                    causalRow(bs, bp, r * width, n, width, lanes, hi, lo, threshold, scale);
+                if (bp != null) {
+                    dropBlock(bs, bp, b0 * width, b1 * width, hi, lo, threshold, scale);
                 }
-            });
-        }
+            }
+        });
         return pd;
     }
 
-    /** One row of {@code w} scores at element {@code o}: softmax, and the dropped probabilities when bp is not null. */
-    private static void softmaxRow(ByteBuffer bs, ByteBuffer bp, int o, int w, float[] lanes, int hi, int lo,
-                                   int threshold, float scale) {
+    // The row kernels below are a few small methods, each with one vector loop and only scalars in its signature:
+    // one method for a whole row made C2 reach its node limit (NodeCountInliningCutoff, seen with -XX:+PrintInlining)
+    // and call some vector helpers instead of inlining them, boxing every vector (1.5-2x slower). Whether the row
+    // method inlines these passes or calls them does not matter: no vector crosses their boundaries.
+
+    /** Softmax of one row of {@code w} scores at element {@code o}, in place. */
+    private static void softmaxRow(ByteBuffer bs, int o, int w, float[] lanes) {
         int vw = F.loopBound(w);
+        float max = rowMax(bs, o, vw, w);
+        float sum = expRow(bs, o, vw, w, max, lanes);
+        scaleRow(bs, o, vw, w, 1f / sum);
+    }
+
+    /**
+     * One causal row at element {@code o}: softmax of its first {@code n} of {@code w} scores, 0 for the rest. When w
+     * is a multiple of the lane count, the scores from n to the end of the vector holding the n-th are first set to
+     * -inf (exp gives them 0), so the passes need no scalar tails.
+     */
+    private static void causalRow(ByteBuffer bs, int o, int n, int w, float[] lanes) {
+        int vn = w % L == 0 ? (n + L - 1) / L * L : n;
+        for (int j = n; j < vn; j++) {
+            bs.putFloat((o + j) << 2, Float.NEGATIVE_INFINITY);
+        }
+        int vf = F.loopBound(vn);
+        float max = rowMax(bs, o, vf, vn);
+        float sum = expRow(bs, o, vf, vn, max, lanes);
+        scaleRow(bs, o, vf, vn, 1f / sum);
+        zeroRow(bs, o, vn, w);
+    }
+
+    /** The largest of the row's scores {@code [0, n)}, vectors up to {@code vn}. */
+    private static float rowMax(ByteBuffer bs, int o, int vn, int n) {
         FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < vw; j += L) {
+        for (int j = 0; j < vn; j += L) {
             mx = mx.max(load(bs, o + j));
         }
         float max = mx.reduceLanes(VectorOperators.MAX);
-        for (int j = vw; j < w; j++) {
+        for (int j = vn; j < n; j++) {
             max = Math.max(max, bs.getFloat((o + j) << 2));
         }
+        return max;
+    }
+
+    /** Replaces the row's scores {@code [0, n)} by {@code exp(s - max)} and returns their sum. */
+    private static float expRow(ByteBuffer bs, int o, int vn, int n, float max, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
-        for (int j = 0; j < vw; j += L) {
+        for (int j = 0; j < vn; j += L) {
             FloatVector e = exp(load(bs, o + j).sub(max));
             store(e, bs, o + j);
             acc = acc.add(e);
         }
         float sum = sum(acc, lanes);
-        for (int j = vw; j < w; j++) {
+        for (int j = vn; j < n; j++) {
             float e = exp(bs.getFloat((o + j) << 2) - max);
             bs.putFloat((o + j) << 2, e);
             sum += e;
         }
-        normalize(bs, bp, o, vw, w, 1f / sum, hi, lo, threshold, scale);
+        return sum;
     }
 
-    /** Multiplies the row's exps {@code [0, n)} by {@code inv}; the dropped probabilities into bp (if not null). */
-    private static void normalize(ByteBuffer bs, ByteBuffer bp, int o, int vn, int n, float inv, int hi, int lo,
-                                  int threshold, float scale) {
+    /** Multiplies the row's values {@code [0, n)} by {@code inv}. */
+    private static void scaleRow(ByteBuffer bs, int o, int vn, int n, float inv) {
         for (int j = 0; j < vn; j += L) {
-            FloatVector p = load(bs, o + j).mul(inv);
-            store(p, bs, o + j);
-            if (bp != null) {
-                store(p.mul(maskLanes(o + j, hi, lo, threshold, scale)), bp, o + j);
-            }
+            store(load(bs, o + j).mul(inv), bs, o + j);
         }
         for (int j = vn; j < n; j++) {
-            float p = bs.getFloat((o + j) << 2) * inv;
-            bs.putFloat((o + j) << 2, p);
-            if (bp != null) {
-                bp.putFloat((o + j) << 2, p * maskValue(o + j, hi, lo, threshold, scale));
-            }
+            bs.putFloat((o + j) << 2, bs.getFloat((o + j) << 2) * inv);
         }
     }
 
     /**
-     * One causal row at element {@code o}: softmax of its first {@code n} of {@code w} scores, 0 for the rest.
-     * When w is a multiple of the lane count, the vector that holds the n-th score is read whole with its later lanes
-     * as -inf (exp gives them 0), so the row needs no scalar tail. That vector is reduced on its own, and full rows go
-     * through {@link #softmaxRow}: one method for both, or a vector merged from two branches, ran 1.5-2x slower.
+     * The probabilities of elements {@code [from, to)} times the dropout mask, into bp. A pass of its own: inlined
+     * into the row passes, its store was past C2's node limit (called, boxing every vector).
      */
-    private static void causalRow(ByteBuffer bs, ByteBuffer bp, int o, int n, int w, float[] lanes, int hi, int lo,
-                                  int threshold, float scale) {
-        int vf = F.loopBound(n);
-        boolean partial = w % L == 0 && vf < n;
-        int vn = partial ? vf + L : vf;
-        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < vf; j += L) {
-            mx = mx.max(load(bs, o + j));
+    private static void dropBlock(ByteBuffer bs, ByteBuffer bp, int from, int to, int hi, int lo, int threshold,
+                                  float scale) {
+        int i = from;
+        for (int end = from + F.loopBound(to - from); i < end; i += L) {
+            store(load(bs, i).mul(maskLanes(i, hi, lo, threshold, scale)), bp, i);
         }
-        float max = mx.reduceLanes(VectorOperators.MAX);
-        if (partial) {
-            max = Math.max(max, partial(bs, o, vf, n).reduceLanes(VectorOperators.MAX));
-        }
-        for (int j = vn; j < n; j++) {
-            max = Math.max(max, bs.getFloat((o + j) << 2));
-        }
-        FloatVector acc = FloatVector.zero(F);
-        for (int j = 0; j < vf; j += L) {
-            FloatVector e = exp(load(bs, o + j).sub(max));
-            store(e, bs, o + j);
-            acc = acc.add(e);
-        }
-        float sum = sum(acc, lanes);
-        if (partial) {
-            FloatVector e = exp(partial(bs, o, vf, n).sub(max));
-            store(e, bs, o + vf);
-            sum += sum(e, lanes);
-        }
-        for (int j = vn; j < n; j++) {
-            float e = exp(bs.getFloat((o + j) << 2) - max);
-            bs.putFloat((o + j) << 2, e);
-            sum += e;
-        }
-        normalize(bs, bp, o, vn, n, 1f / sum, hi, lo, threshold, scale);
-        int z = Math.max(vn, n);
-        if (w % L == 0) {
-            for (; z < w; z += L) {
-                store(FloatVector.zero(F), bs, o + z);
-                if (bp != null) {
-                    store(FloatVector.zero(F), bp, o + z);
-                }
-            }
-        }
-        for (; z < w; z++) {
-            bs.putFloat((o + z) << 2, 0f);
-            if (bp != null) {
-                bp.putFloat((o + z) << 2, 0f);
-            }
+        for (; i < to; i++) {
+            bp.putFloat(i << 2, bs.getFloat(i << 2) * maskValue(i, hi, lo, threshold, scale));
         }
     }
 
-    /** The scores {@code j .. j + L - 1} of the row at {@code o}, those at {@code n} and after as -inf. */
-    private static FloatVector partial(ByteBuffer bs, int o, int j, int n) {
-        return FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).blend(load(bs, o + j), F.indexInRange(j, n));
+    /** Zeros the row's elements {@code [from, w)}. */
+    private static void zeroRow(ByteBuffer b, int o, int from, int w) {
+        int z = from;
+        if (w % L == 0 && z % L == 0) {
+            for (; z < w; z += L) {
+                store(FloatVector.zero(F), b, o + z);
+            }
+        }
+        for (; z < w; z++) {
+            b.putFloat((o + z) << 2, 0f);
+        }
     }
 
     /**
