@@ -19,6 +19,17 @@ class SessionsTest {
   }
 
   @Test
+  void executorsGetTheVectorApiModuleBesideTheUsersOptions() {
+    assertEquals("--add-modules=jdk.incubator.vector",
+        Sessions.conf("test", 2, Map.of()).get("spark.executor.extraJavaOptions"));
+    SparkConf given = new SparkConf(false).set("spark.executor.extraJavaOptions", "-Xss4m");
+    SparkConf conf = Sessions.conf(given, "test", 2, Map.of(), Map.of());
+    assertEquals("-Xss4m --add-modules=jdk.incubator.vector", conf.get("spark.executor.extraJavaOptions"));
+    assertEquals("-Xss4m --add-modules=jdk.incubator.vector",
+        Sessions.conf(conf, "test", 2, Map.of(), Map.of()).get("spark.executor.extraJavaOptions"), "added once");
+  }
+
+  @Test
   void settingsGivenToSparkOverrideTheDefaults() {
     String key = "spark.executorEnv.OMP_NUM_THREADS";
     System.setProperty(key, "4");

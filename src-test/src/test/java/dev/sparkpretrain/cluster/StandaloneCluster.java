@@ -36,9 +36,10 @@ public final class StandaloneCluster implements AutoCloseable {
     this.dir = dir;
     this.cores = workers * coresPerWorker;
     this.classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    // The module opens Spark needs on Java 17, as this JVM got them (surefire's argLine).
+    // The module opens Spark needs on Java 17 and the Vector API module, as this JVM got them (surefire's argLine).
     this.javaOptions = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect")).toList();
+        .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-modules") || a.startsWith("-Djdk.reflect"))
+        .toList();
     Files.createDirectories(dir.resolve("spark-home/jars"));
     // The master and workers log at INFO to their own files (the tests' log configuration is quieter), which is
     // where the lines this class waits for come from.

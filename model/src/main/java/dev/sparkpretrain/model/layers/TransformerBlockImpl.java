@@ -64,9 +64,14 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
     }
 
     private INDArray normBackward(String prefix, INDArray dy, Norm.State st) {
+        return normBackward(prefix, dy, st, null);
+    }
+
+    /** The norm's input gradient plus {@code residual} (may be null), in one pass for FLOAT. */
+    private INDArray normBackward(String prefix, INDArray dy, Norm.State st, INDArray residual) {
         TransformerBlock c = layerConf();
         return c.getNorm().backward(dy, st, param(prefix + "g"), grad(prefix + "g"),
-                c.getNorm().hasBias() ? grad(prefix + "b") : null);
+                c.getNorm().hasBias() ? grad(prefix + "b") : null, residual);
     }
 
     /** {@code [B*T, h*d]} rows of this block's batch as a {@code [B, h, T, d]} view. */
@@ -118,10 +123,9 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         INDArray qkv = Dense.forward(self.in, param("Wqkv"), bias("bqkv"));
         INDArray split = Attention.heads(qkv, batch, time, 3, heads, d);
         Attention.State[] core = new Attention.State[1];
-        INDArray causal = c.isCausal() ? Attention.causalBias(x.dataType(), (int) time, (int) time) : null;
         self.ctx = Nd4j.createUninitialized(x.dataType(), new long[] {batch * time, heads * d}, 'c');
         Attention.forward(Attention.part(split, 0), Attention.part(split, 1), Attention.part(split, 2),
-                headsOf(self.ctx), scale(), Attention.keyBias(inputMask(0), batch, time), positionBias, causal,
+                headsOf(self.ctx), scale(), Attention.keyBias(inputMask(0), batch, time), positionBias, c.isCausal(),
                 c.getAttentionDropout(), training, core);
         self.core = core[0];
         INDArray out = Dense.forward(self.ctx, param("Wo"), bias("bo"));
@@ -152,7 +156,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         Attention.State[] core = new Attention.State[1];
         cross.ctx = Nd4j.createUninitialized(x.dataType(), new long[] {batch * time, heads * d}, 'c');
         Attention.forward(q, Attention.part(kv, 0), Attention.part(kv, 1), headsOf(cross.ctx), scale(),
-                Attention.keyBias(inputMask(c.numInputs() - 1), batch, cross.memTime), null, null,
+                Attention.keyBias(inputMask(c.numInputs() - 1), batch, cross.memTime), null, false,
                 c.getAttentionDropout(), training, core);
         cross.core = core[0];
         INDArray out = Dense.forward(cross.ctx, param("Wo2"), bias("bo2"));
@@ -172,8 +176,9 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         TransformerBlock c = layerConf();
         Norm.State[] st = new Norm.State[1];
         ffnIn = pre() ? norm("ln2", x, st) : x;
-        ffnPre = Dense.forward(ffnIn, param("W1"), bias("b1"));
-        ffnAct = c.getActivation().forward(ffnPre);
+        // the bias goes with the non-linearity, whose kernel may add it on the way (see Activation.forward(u, b))
+        ffnPre = Dense.forward(ffnIn, param("W1"), null);
+        ffnAct = c.getActivation().forward(ffnPre, bias("b1"));
         ffnLinear = c.isGatedFeedForward() ? Dense.forward(ffnIn, param("W1linear"), bias("b1linear")) : null;
         ffnHidden = ffnLinear == null ? ffnAct.y() : ffnAct.y().mul(ffnLinear);
         INDArray f = Dense.forward(ffnHidden, param("W2"), bias("b2"));
@@ -235,7 +240,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         if (dLinearIn != null) {
             dIn.addi(dLinearIn);
         }
-        return pre() ? normBackward("ln2", dIn, ffnNorm).addi(dSum) : dIn.addi(dSum);
+        return pre() ? normBackward("ln2", dIn, ffnNorm, dSum) : dIn.addi(dSum);
     }
 
     /** Returns {dx, dMemory}. */
@@ -253,7 +258,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
                 false);
         INDArray dMemory = Dense.backward(cross.memory, dKv, param("Wkv2"), grad("Wkv2"), biasGrad("bkv2"), true);
         INDArray dIn = Dense.backward(cross.in, dq, param("Wq2"), grad("Wq2"), biasGrad("bq2"), true);
-        INDArray dx = pre() ? normBackward("lnx", dIn, cross.norm).addi(dSum) : dIn.addi(dSum);
+        INDArray dx = pre() ? normBackward("lnx", dIn, cross.norm, dSum) : dIn.addi(dSum);
         return new INDArray[] {dx, dMemory};
     }
 
@@ -270,7 +275,7 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         INDArray dBias = Attention.backward(dCtx, self.core, Attention.part(dSplit, 0), Attention.part(dSplit, 1),
                 Attention.part(dSplit, 2), wantPositionBias);
         INDArray dIn = Dense.backward(self.in, dQkv, param("Wqkv"), grad("Wqkv"), biasGrad("bqkv"), true);
-        INDArray dx = pre() ? normBackward("ln1", dIn, self.norm).addi(dSum) : dIn.addi(dSum);
+        INDArray dx = pre() ? normBackward("ln1", dIn, self.norm, dSum) : dIn.addi(dSum);
         return new INDArray[] {dx, dBias};
     }
 

@@ -17,6 +17,15 @@ public enum Activation {
     /** Exact GELU, {@code x * Phi(x)} with the normal CDF (Hugging Face's "gelu"); aux = dy/du. */
     GELU {
         @Override
+        public Result forward(INDArray u, INDArray bias) {
+            if (bias != null && FloatKernels.VECTOR && FloatKernels.applies(u, bias)) {
+                INDArray[] yd = VectorKernels.gelu(u, bias);
+                return new Result(yd[0], yd[1]);
+            }
+            return super.forward(u, bias);
+        }
+
+        @Override
         public Result forward(INDArray u) {
             if (FloatKernels.applies(u)) {
                 INDArray[] yd = FloatKernels.gelu(u);
@@ -42,6 +51,15 @@ public enum Activation {
      * GPT-2's {@code gelu}, computed as {@code x * sigmoid(2 z)} (the same function); aux = dy/du.
      */
     GELU_TANH {
+        @Override
+        public Result forward(INDArray u, INDArray bias) {
+            if (bias != null && FloatKernels.VECTOR && FloatKernels.applies(u, bias)) {
+                INDArray[] yd = VectorKernels.geluTanh(u, bias);
+                return new Result(yd[0], yd[1]);
+            }
+            return super.forward(u, bias);
+        }
+
         @Override
         public Result forward(INDArray u) {
             if (FloatKernels.applies(u)) {
@@ -110,6 +128,16 @@ public enum Activation {
 
     /** {@code y = f(u)}; {@code u} is left unchanged (but {@code y} may be {@code u} itself for IDENTITY). */
     public abstract Result forward(INDArray u);
+
+    /**
+     * {@code y = f(u + bias)} for {@code u [N, F]} and {@code bias [F]} (may be null): a layer's bias and
+     * non-linearity. {@code u} may be overwritten with {@code u + bias}, and {@link #backward} must be given the
+     * same {@code u} afterwards. The GELUs of FLOAT arrays add the bias inside their kernel (one pass over
+     * {@code [N, F]} less) and leave {@code u} as it was; their backward needs only the derivative they keep.
+     */
+    public Result forward(INDArray u, INDArray bias) {
+        return forward(bias == null ? u : u.addiRowVector(bias));
+    }
 
     /** Gradient with respect to {@code u} given the forward result; may overwrite and return {@code dy}. */
     public abstract INDArray backward(INDArray u, Result forward, INDArray dy);

@@ -62,10 +62,11 @@ public final class Attention {
     /**
      * Forward pass. {@code q [B,h,Tq,d]}, {@code k, v [B,h,Tk,d]} (views with any row stride, e.g. {@link #heads});
      * writes the context {@code [B,h,Tq,d]} into {@code ctx} (likewise a view), returns it and fills
-     * {@code state[0]}. Any bias may be null. The scale multiplies the product (BLAS's alpha), not q.
+     * {@code state[0]}. Any bias may be null; {@code causal} forbids keys after the query's position (as
+     * {@link #causalBias} does). The scale multiplies the product (BLAS's alpha), not q.
      */
     public static INDArray forward(INDArray q, INDArray k, INDArray v, INDArray ctx, double scale, INDArray keyBias,
-                                   INDArray positionBias, INDArray causalBias, double dropout, boolean training,
+                                   INDArray positionBias, boolean causal, double dropout, boolean training,
                                    State[] state) {
         INDArray s = Nd4j.createUninitialized(q.dataType(), new long[] {q.size(0), q.size(1), q.size(2), k.size(2)},
                 'c');
@@ -76,11 +77,20 @@ public final class Attention {
         if (positionBias != null) {
             Nd4j.getExecutioner().exec(new BroadcastAddOp(s, positionBias, s, 1, 2, 3));
         }
-        if (causalBias != null) {
-            Nd4j.getExecutioner().exec(new BroadcastAddOp(s, causalBias, s, 2, 3));
+        INDArray pd;
+        if (FloatKernels.VECTOR && FloatKernels.applies(s)) {
+            // causal mask, softmax and dropout in one pass over the scores (the largest element-wise tensors)
+            boolean drop = training && dropout > 0;
+            pd = VectorKernels.softmaxDropout(s, causal, drop ? FloatKernels.keepThreshold(dropout) : 1 << 24,
+                    drop ? (float) (1 / (1 - dropout)) : 1f, drop ? Nd4j.getRandom().nextLong() : 0L);
+        } else {
+            if (causal) {
+                INDArray causalBias = causalBias(s.dataType(), (int) s.size(2), (int) s.size(3));
+                Nd4j.getExecutioner().exec(new BroadcastAddOp(s, causalBias, s, 2, 3));
+            }
+            Nd4j.exec(new SoftMax(s, s, -1));
+            pd = training ? Dropout.dropped(s, dropout) : s;
         }
-        Nd4j.exec(new SoftMax(s, s, -1));
-        INDArray pd = training ? Dropout.dropped(s, dropout) : s;
         BatchedGemm.product(pd, false, v, false, 1.0, ctx);
         if (state != null) {
             state[0] = new State(q, k, v, s, pd, scale);
@@ -102,11 +112,15 @@ public final class Attention {
         INDArray dS = Nd4j.createUninitialized(p.dataType(), p.shape(), 'c');
         BatchedGemm.product(dCtx, false, st.v(), true, 1.0, dS);
         BatchedGemm.product(st.droppedProbs(), true, dCtx, false, 1.0, dv);
-        dS.muli(st.droppedProbs());
-        INDArray rowDot = dS.sum(3);
-        // P * rowDot, rowDot [B,h,Tq] broadcast over keys; the probabilities are not needed afterwards.
-        Nd4j.getExecutioner().exec(new BroadcastMulOp(p, rowDot, p, 0, 1, 2));
-        dS.subi(p);
+        if (FloatKernels.VECTOR && FloatKernels.applies(dS, p)) {
+            VectorKernels.softmaxBackward(dS, p, st.droppedProbs());
+        } else {
+            dS.muli(st.droppedProbs());
+            INDArray rowDot = dS.sum(3);
+            // P * rowDot, rowDot [B,h,Tq] broadcast over keys; the probabilities are not needed afterwards.
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(p, rowDot, p, 0, 1, 2));
+            dS.subi(p);
+        }
         INDArray dBias = wantPositionBias
                 ? Dense.columnSums(dS.reshape('c', dS.size(0), dS.length() / dS.size(0))).reshape('c', dS.size(1), dS.size(2), dS.size(3))
                 : null;

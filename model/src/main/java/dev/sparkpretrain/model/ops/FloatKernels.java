@@ -31,26 +31,31 @@ public final class FloatKernels {
     /** Below this many elements a kernel runs on the calling thread (a fork-join hand-off costs ~10-50 µs). */
     private static final int PARALLEL_MIN = 1 << 16;
     /** Elements per parallel chunk (whole rows are kept together). */
-    private static final int CHUNK = 1 << 15;
+    static final int CHUNK = 1 << 15;
 
     // erf(x) = s P(s^2) / Q(s^2), s = clamp(x, -4, 4) / 4 (erf(4) = 1 - 1.5e-8); fitted error 1.3e-10.
-    private static final float ERF_CLAMP = 4f;
+    static final float ERF_CLAMP = 4f;
     private static final float ERF_P0 = 4.5135166633574775f, ERF_P1 = 13.919830234491917f,
             ERF_P2 = 62.42731400749351f, ERF_P3 = 95.14271719081081f, ERF_P4 = 150.6528373621428f,
             ERF_P5 = 118.7765429574399f, ERF_P6 = 58.110454972071416f, ERF_P7 = 3.16578720130075f;
     private static final float ERF_Q1 = 8.417365124834832f, ERF_Q2 = 33.12382837706185f,
             ERF_Q3 = 79.77837284524843f, ERF_Q4 = 128.39586835840598f, ERF_Q5 = 139.3848115265599f,
             ERF_Q6 = 95.89468623961297f, ERF_Q7 = 20.71407592911763f;
+    /** The coefficients above in ascending powers, for {@link VectorKernels}. */
+    static final float[] ERF_P = {ERF_P0, ERF_P1, ERF_P2, ERF_P3, ERF_P4, ERF_P5, ERF_P6, ERF_P7};
+    static final float[] ERF_Q = {1f, ERF_Q1, ERF_Q2, ERF_Q3, ERF_Q4, ERF_Q5, ERF_Q6, ERF_Q7};
 
     // d/du (u Phi(u)) - 1/2 = erf(u/sqrt2)/2 + u phi(u) = s P(s^2) / Q(s^2), s = clamp(u, -6, 6) / 6; error 2.3e-10
     // (at |u| = 6 the true value differs from 1/2 by 3.6e-8).
-    private static final float DGELU_CLAMP = 6f;
+    static final float DGELU_CLAMP = 6f;
     private static final float DG_P0 = 4.7873073657314915f, DG_P1 = -7.741245457156905f,
             DG_P2 = 114.70807371427831f, DG_P3 = -15.02718493654389f, DG_P4 = 407.94164112429775f,
             DG_P5 = 109.39974377228484f, DG_P6 = 384.89825904891626f, DG_P7 = 41.972881457732996f;
     private static final float DG_Q1 = 10.382964715310171f, DG_Q2 = 51.356435641179075f,
             DG_Q3 = 159.34369236860374f, DG_Q4 = 342.4504464672373f, DG_Q5 = 528.052932991035f,
             DG_Q6 = 568.1816865772813f, DG_Q7 = 421.1106463761526f;
+    static final float[] DG_P = {DG_P0, DG_P1, DG_P2, DG_P3, DG_P4, DG_P5, DG_P6, DG_P7};
+    static final float[] DG_Q = {1f, DG_Q1, DG_Q2, DG_Q3, DG_Q4, DG_Q5, DG_Q6, DG_Q7};
 
     // exp(-r) for |r| <= ln2 / 2: Taylor polynomial of degree 7 (relative error 5e-9); ln 2 split as cephes' expf
     // does (C1 has 9 significant bits, so k C1 is exact) to keep r = a - k ln2 accurate.
@@ -65,6 +70,32 @@ public final class FloatKernels {
     private static final float SQRT1_2 = (float) Math.sqrt(0.5);
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
     private static final float GELU_K = 0.044715f;
+
+    /**
+     * Whether the {@link VectorKernels} run (on ND4J's buffers, without heap copies): the JVM was started with
+     * {@code --add-modules jdk.incubator.vector} and without {@code -Dsparkpretrain.vectorKernels=false}. Otherwise
+     * the heap-copy kernels of this class run; so they do, after one line on stderr, when the module is there but the
+     * kernels fail to load or to compute a probe value.
+     */
+    public static final boolean VECTOR = vectorKernels();
+
+    private static boolean vectorKernels() {
+        if (!Boolean.parseBoolean(System.getProperty("sparkpretrain.vectorKernels", "true"))
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return false;
+        }
+        try {
+            if (VectorKernels.probe()) {
+                return true;
+            }
+            System.err.println("spark-pretrain: the Vector API kernels computed a wrong probe value; using the "
+                    + "heap-copy kernels");
+        } catch (RuntimeException | LinkageError e) {
+            System.err.println("spark-pretrain: the Vector API kernels did not load (" + e + "); using the heap-copy "
+                    + "kernels");
+        }
+        return false;
+    }
 
     /** Whether every array is FLOAT, so that these kernels apply (DOUBLE, used by gradient checks, is not). */
     public static boolean applies(INDArray... arrays) {
@@ -173,6 +204,11 @@ public final class FloatKernels {
 
     /** Exact GELU of {@code u}: returns {y = u Phi(u), dy/du}, both new arrays shaped like {@code u}. */
     public static INDArray[] gelu(INDArray u) {
+        return VECTOR ? VectorKernels.gelu(u, null) : geluOnHeap(u);
+    }
+
+    /** {@link #gelu} by the heap-copy kernel, whatever {@link #VECTOR} says (for tests). */
+    static INDArray[] geluOnHeap(INDArray u) {
         return withDerivative(u, FloatKernels::gelu);
     }
 
@@ -210,6 +246,10 @@ public final class FloatKernels {
      * sigmoid(2z)}.
      */
     public static INDArray[] geluTanh(INDArray u) {
+        return VECTOR ? VectorKernels.geluTanh(u, null) : geluTanhOnHeap(u);
+    }
+
+    static INDArray[] geluTanhOnHeap(INDArray u) {
         return withDerivative(u, FloatKernels::geluTanh);
     }
 
@@ -280,6 +320,10 @@ public final class FloatKernels {
      * ({@code beta} null for RMS).
      */
     public static INDArray[] norm(INDArray x, INDArray gamma, INDArray beta, double eps, boolean centred) {
+        return VECTOR ? VectorKernels.norm(x, gamma, beta, eps, centred) : normOnHeap(x, gamma, beta, eps, centred);
+    }
+
+    static INDArray[] normOnHeap(INDArray x, INDArray gamma, INDArray beta, double eps, boolean centred) {
         int rows = Math.toIntExact(x.size(0));
         int h = Math.toIntExact(x.size(1));
         float[] in = read(x, scratch(0, rows * h));
@@ -323,10 +367,20 @@ public final class FloatKernels {
     /**
      * Backward of {@link #norm}: returns {@code dx} and writes {@code dGamma = colsum(dy xhat)} and (centred)
      * {@code dBeta = colsum(dy)}. Column sums are accumulated per fixed chunk of rows and added in chunk order, so
-     * the result does not depend on the thread count.
+     * the result does not depend on the thread count. With {@code residual} not null, returns {@code dx + residual}
+     * (a pre-norm block's two gradient paths) in the same pass.
      */
     public static INDArray normBackward(INDArray dy, INDArray xhat, INDArray invStd, INDArray gamma,
-                                        INDArray dGamma, INDArray dBeta, boolean centred) {
+                                        INDArray dGamma, INDArray dBeta, boolean centred, INDArray residual) {
+        if (VECTOR) {
+            return VectorKernels.normBackward(dy, xhat, invStd, gamma, dGamma, dBeta, centred, residual);
+        }
+        INDArray dx = normBackwardOnHeap(dy, xhat, invStd, gamma, dGamma, dBeta, centred);
+        return residual == null ? dx : dx.addi(residual);
+    }
+
+    static INDArray normBackwardOnHeap(INDArray dy, INDArray xhat, INDArray invStd, INDArray gamma,
+                                       INDArray dGamma, INDArray dBeta, boolean centred) {
         int rows = Math.toIntExact(dy.size(0));
         int h = Math.toIntExact(dy.size(1));
         float[] d = read(dy, scratch(0, rows * h));
@@ -387,6 +441,11 @@ public final class FloatKernels {
      * counter-based hash of (seed, element index), so the mask does not depend on how the work is split.
      */
     public static INDArray dropoutMask(long[] shape, double p, long seed) {
+        return VECTOR ? VectorKernels.dropoutMask(shape, keepThreshold(p), (float) (1 / (1 - p)), seed)
+                : dropoutMaskOnHeap(shape, p, seed);
+    }
+
+    static INDArray dropoutMaskOnHeap(long[] shape, double p, long seed) {
         int n = Math.toIntExact(shapeLength(shape));
         float[] m = scratch(0, n);
         int threshold = keepThreshold(p);
@@ -400,6 +459,11 @@ public final class FloatKernels {
      * callers whose backward does not need it (attention's probabilities).
      */
     public static INDArray dropped(INDArray x, double p, long seed) {
+        return VECTOR ? VectorKernels.dropped(x, null, keepThreshold(p), (float) (1 / (1 - p)), seed, false)[0]
+                : droppedOnHeap(x, p, seed);
+    }
+
+    static INDArray droppedOnHeap(INDArray x, double p, long seed) {
         int n = Math.toIntExact(x.length());
         float[] in = read(x, scratch(0, n));
         float[] out = scratch(1, n);
@@ -411,6 +475,11 @@ public final class FloatKernels {
 
     /** {x * mask + residual, mask} for a fresh mask as in {@link #dropoutMask}; x and residual alike in shape. */
     public static INDArray[] dropoutResidual(INDArray x, INDArray residual, double p, long seed) {
+        return VECTOR ? VectorKernels.dropped(x, residual, keepThreshold(p), (float) (1 / (1 - p)), seed, true)
+                : dropoutResidualOnHeap(x, residual, p, seed);
+    }
+
+    static INDArray[] dropoutResidualOnHeap(INDArray x, INDArray residual, double p, long seed) {
         int n = Math.toIntExact(x.length());
         float[] in = read(x, scratch(0, n));
         float[] r = read(residual, scratch(1, n));
@@ -434,7 +503,7 @@ public final class FloatKernels {
     }
 
     /** Keep an element when the top 24 bits of its hash are below this: (1 - p) 2^24. */
-    private static int keepThreshold(double p) {
+    static int keepThreshold(double p) {
         return (int) Math.round((1 - p) * (1 << 24));
     }
 
@@ -505,12 +574,12 @@ public final class FloatKernels {
         void run(int from, int to);
     }
 
-    private static boolean parallel(long elements) {
+    static boolean parallel(long elements) {
         return elements >= PARALLEL_MIN && Nd4j.getEnvironment().maxMasterThreads() > 1;
     }
 
     /** Runs {@code body} over {@code [0, n)} in chunks of about {@link #CHUNK} elements ({@code width} per index). */
-    private static void forChunks(int n, int width, Range body) {
+    static void forChunks(int n, int width, Range body) {
         int per = Math.max(1, CHUNK / width);
         if (!parallel((long) n * width) || n <= per) {
             body.run(0, n);

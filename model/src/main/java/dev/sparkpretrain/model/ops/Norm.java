@@ -50,9 +50,18 @@ public enum Norm {
      * {@code dBeta}. {@code dy} is left untouched.
      */
     public INDArray backward(INDArray dy, State s, INDArray gamma, INDArray dGamma, INDArray dBeta) {
+        return backward(dy, s, gamma, dGamma, dBeta, null);
+    }
+
+    /**
+     * {@link #backward} plus {@code residual} (may be null; shaped like {@code dy}): the input gradient of a pre-norm
+     * sublayer {@code x + f(norm(x))}, in one pass for FLOAT arrays.
+     */
+    public INDArray backward(INDArray dy, State s, INDArray gamma, INDArray dGamma, INDArray dBeta,
+                             INDArray residual) {
         if (FloatKernels.applies(dy, s.xhat(), gamma)) {
             return FloatKernels.normBackward(dy, s.xhat(), s.invStd(), gamma, dGamma, centred ? dBeta : null,
-                    centred);
+                    centred, residual);
         }
         Dense.columnSums(dy.mul(s.xhat()), dGamma);
         if (centred) {
@@ -64,6 +73,7 @@ public enum Norm {
         if (centred) {
             dx.subiColumnVector(dxhat.mean(true, 1));
         }
-        return dx.muliColumnVector(s.invStd());
+        dx.muliColumnVector(s.invStd());
+        return residual == null ? dx : dx.addi(residual);
     }
 }

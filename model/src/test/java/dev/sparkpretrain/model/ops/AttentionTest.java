@@ -36,7 +36,7 @@ class AttentionTest {
             INDArray v = Nd4j.randn(DataType.DOUBLE, shape);
             INDArray r = Nd4j.randn(DataType.DOUBLE, shape);
             Attention.State[] st = new Attention.State[1];
-            Attention.forward(q, k, v, Nd4j.create(DataType.DOUBLE, shape), SCALE, null, null, null, 0.5, true, st);
+            Attention.forward(q, k, v, Nd4j.create(DataType.DOUBLE, shape), SCALE, null, null, false, 0.5, true, st);
             INDArray mask = st[0].droppedProbs().div(st[0].probs());
             double dropped = mask.eq(0).castTo(DataType.DOUBLE).meanNumber().doubleValue();
             assertTrue(dropped > 0.2 && dropped < 0.8, "dropout rate " + dropped);

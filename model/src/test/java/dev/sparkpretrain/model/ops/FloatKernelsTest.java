@@ -238,7 +238,7 @@ class FloatKernelsTest {
                 INDArray[] n = FloatKernels.norm(u, gamma, beta, 1e-12, true);
                 INDArray dG = Nd4j.zeros(DataType.FLOAT, 256);
                 INDArray dB = Nd4j.zeros(DataType.FLOAT, 256);
-                INDArray dx = FloatKernels.normBackward(e[0], n[1], n[2], gamma, dG, dB, true);
+                INDArray dx = FloatKernels.normBackward(e[0], n[1], n[2], gamma, dG, dB, true, null);
                 INDArray[] dr = FloatKernels.dropoutResidual(u, e[0], 0.1, 99L);
                 out[t - 1] = new INDArray[] {g[0], g[1], e[0], e[1], n[0], n[1], n[2], dx, dG, dB, dr[0], dr[1]};
             }
@@ -249,5 +249,116 @@ class FloatKernelsTest {
             assertEquals(out[0][i], out[1][i], "output " + i);
         }
         assertTrue(maxAbsDiff(out[0][0], out[0][2]) > 0, "the two GELUs differ");
+    }
+
+    @Test
+    void surefireRunsTheVectorKernels() {
+        // the poms pass --add-modules=jdk.incubator.vector to test JVMs, so the tests above cover VectorKernels
+        assertTrue(FloatKernels.VECTOR, "jdk.incubator.vector missing or its kernels failed to load");
+    }
+
+    /** Shapes whose rows are and are not multiples of the 8 or 16 lanes (scalar tails), split or not over chunks. */
+    private static final long[][] SHAPES = {{64, 128}, {37, 45}, {1001, 256}, {3, 7}};
+
+    @Test
+    void vectorKernelsMatchTheHeapKernels() {
+        for (long[] shape : SHAPES) {
+            Nd4j.getRandom().setSeed(17);
+            INDArray u = Nd4j.randn(DataType.FLOAT, shape).muli(3);
+            INDArray r = Nd4j.randn(DataType.FLOAT, shape);
+            int h = (int) shape[1];
+            INDArray gamma = Nd4j.rand(DataType.FLOAT, h).addi(0.5);
+            INDArray beta = Nd4j.randn(DataType.FLOAT, h);
+            String at = java.util.Arrays.toString(shape);
+            INDArray[] e = VectorKernels.gelu(u, null);
+            INDArray[] eh = FloatKernels.geluOnHeap(u);
+            // both within ~1e-6 of the true values (1 + erf cancels in float for u < -4), not of each other
+            assertTrue(maxScaledDiff(e[0], eh[0]) < 2.5e-6 && maxScaledDiff(e[1], eh[1]) < 1e-6, "GELU " + at);
+            INDArray[] t = VectorKernels.geluTanh(u, null);
+            INDArray[] th = FloatKernels.geluTanhOnHeap(u);
+            assertTrue(maxScaledDiff(t[0], th[0]) < 1e-6, "tanh GELU " + at + " " + maxScaledDiff(t[0], th[0]));
+            assertTrue(maxScaledDiff(t[1], th[1]) < 1e-6, "tanh GELU' " + at + " " + maxScaledDiff(t[1], th[1]));
+            // the bias added inside the kernels: as adding it first, bit for bit (the same float sum per element)
+            INDArray biased = u.addRowVector(beta);
+            assertEquals(VectorKernels.gelu(biased, null)[0], VectorKernels.gelu(u, beta)[0], "GELU + bias " + at);
+            assertEquals(VectorKernels.gelu(biased, null)[1], VectorKernels.gelu(u, beta)[1], "GELU' + bias " + at);
+            assertEquals(VectorKernels.geluTanh(biased, null)[0], VectorKernels.geluTanh(u, beta)[0], "tanh + bias");
+            assertEquals(VectorKernels.geluTanh(biased, null)[1], VectorKernels.geluTanh(u, beta)[1], "tanh' + bias");
+            for (Activation act : new Activation[] {Activation.GELU, Activation.GELU_TANH}) {
+                INDArray kept = u.dup();
+                Activation.Result fused = act.forward(kept, beta);
+                assertEquals(u, kept, act + ": the fused bias leaves u as it was");
+                assertEquals(act.forward(u.addRowVector(beta)).y(), fused.y(), act + " forward(u, bias) " + at);
+            }
+            for (boolean centred : new boolean[] {true, false}) {
+                INDArray b = centred ? beta : null;
+                INDArray[] n = VectorKernels.norm(u, gamma, b, 1e-5, centred);
+                INDArray[] nh = FloatKernels.normOnHeap(u, gamma, b, 1e-5, centred);
+                for (int i = 0; i < 3; i++) {
+                    assertTrue(maxScaledDiff(n[i], nh[i]) < 2e-6, "norm output " + i + " " + at);
+                }
+                INDArray dG = Nd4j.zeros(DataType.FLOAT, h);
+                INDArray dB = Nd4j.zeros(DataType.FLOAT, h);
+                INDArray dGh = Nd4j.zeros(DataType.FLOAT, h);
+                INDArray dBh = Nd4j.zeros(DataType.FLOAT, h);
+                INDArray dx = VectorKernels.normBackward(r, nh[1], nh[2], gamma, dG, centred ? dB : null, centred, u);
+                INDArray dxh = FloatKernels.normBackwardOnHeap(r, nh[1], nh[2], gamma, dGh, centred ? dBh : null,
+                        centred).addi(u);
+                assertTrue(maxScaledDiff(dx, dxh) < 2e-6, "norm dx + residual " + at + " " + maxScaledDiff(dx, dxh));
+                assertTrue(maxScaledDiff(dG, dGh) < 1e-5 && maxScaledDiff(dB, dBh) < 1e-5, "norm dGamma " + at);
+            }
+            // dropout: the same masks bit for bit, so the same products and sums
+            assertEquals(FloatKernels.dropoutMaskOnHeap(shape, 0.1, 23L),
+                    VectorKernels.dropoutMask(shape, FloatKernels.keepThreshold(0.1), (float) (1 / 0.9), 23L), at);
+            assertEquals(FloatKernels.droppedOnHeap(u, 0.1, 23L), VectorKernels.dropped(u, null,
+                    FloatKernels.keepThreshold(0.1), (float) (1 / 0.9), 23L, false)[0], at);
+            INDArray[] dr = VectorKernels.dropped(u, r, FloatKernels.keepThreshold(0.25), (float) (1 / 0.75), -5L,
+                    true);
+            INDArray[] drh = FloatKernels.dropoutResidualOnHeap(u, r, 0.25, -5L);
+            assertEquals(drh[0], dr[0], at);
+            assertEquals(drh[1], dr[1], at);
+        }
+    }
+
+    @Test
+    void fusedAttentionSoftmaxMatchesTheNd4jOps() {
+        for (long[] shape : new long[][] {{2, 3, 16, 16}, {2, 2, 5, 37}}) {
+            Nd4j.getRandom().setSeed(29);
+            INDArray s = Nd4j.randn(DataType.FLOAT, shape).muli(4);
+            s.putScalar(new long[] {1, 1, 2, 3}, Attention.MASKED);
+            INDArray p = s.dup();
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax(p, p, -1));
+            INDArray pd = FloatKernels.droppedOnHeap(p, 0.2, 77L);
+            INDArray vp = s.dup();
+            INDArray vpd = VectorKernels.softmaxDropout(vp, false, FloatKernels.keepThreshold(0.2), 1.25f, 77L);
+            String at = java.util.Arrays.toString(shape);
+            assertTrue(maxAbsDiff(vp, p) < 1e-6, "probabilities " + at + " " + maxAbsDiff(vp, p));
+            assertTrue(maxAbsDiff(vpd, pd) < 2e-6, "dropped probabilities " + at);
+            assertEquals(pd.eq(0), vpd.eq(0), "same dropped elements " + at);
+            assertEquals(0f, vp.getFloat(1, 1, 2, 3), "a masked key gets no weight");
+            INDArray undropped = s.dup();
+            assertTrue(undropped == VectorKernels.softmaxDropout(undropped, false, 1 << 24, 1f, 0L),
+                    "no dropout, no copy");
+
+            // causal: as the -1e9 bias of Attention.causalBias before the softmax
+            INDArray c = s.dup();
+            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp(c,
+                    Attention.causalBias(DataType.FLOAT, (int) shape[2], (int) shape[3]), c, 2, 3));
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax(c, c, -1));
+            INDArray cd = FloatKernels.droppedOnHeap(c, 0.2, 78L);
+            INDArray vc = s.dup();
+            INDArray vcd = VectorKernels.softmaxDropout(vc, true, FloatKernels.keepThreshold(0.2), 1.25f, 78L);
+            assertTrue(maxAbsDiff(vc, c) < 1e-6, "causal probabilities " + at + " " + maxAbsDiff(vc, c));
+            assertTrue(maxAbsDiff(vcd, cd) < 2e-6, "causal dropped probabilities " + at);
+            assertEquals(c.eq(0), vc.eq(0), "the same keys get no weight " + at);
+
+            // backward: g <- D g - P rowsum(D g)
+            INDArray g = Nd4j.randn(DataType.FLOAT, shape);
+            INDArray dg = g.mul(pd);
+            INDArray ref = dg.sub(p.mul(dg.sum(true, 3)));
+            INDArray vg = g.dup();
+            VectorKernels.softmaxBackward(vg, p, pd);
+            assertTrue(maxAbsDiff(vg, ref) < 2e-6, "softmax backward " + at + " " + maxAbsDiff(vg, ref));
+        }
     }
 }
