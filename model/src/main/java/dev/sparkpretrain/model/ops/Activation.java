@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.ops;
 
+import java.util.function.BiFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,11 +19,8 @@ public enum Activation {
     GELU {
         @Override
         public Result forward(INDArray u, INDArray bias) {
-            if (bias != null && FloatKernels.VECTOR && FloatKernels.applies(u, bias)) {
-                INDArray[] yd = VectorKernels.gelu(u, bias);
-                return new Result(yd[0], yd[1]);
-            }
-            return super.forward(u, bias);
+            Result fused = biasInKernel(u, bias, VectorKernels::gelu);
+            return fused != null ? fused : super.forward(u, bias);
         }
 
         @Override
@@ -53,11 +51,8 @@ public enum Activation {
     GELU_TANH {
         @Override
         public Result forward(INDArray u, INDArray bias) {
-            if (bias != null && FloatKernels.VECTOR && FloatKernels.applies(u, bias)) {
-                INDArray[] yd = VectorKernels.geluTanh(u, bias);
-                return new Result(yd[0], yd[1]);
-            }
-            return super.forward(u, bias);
+            Result fused = biasInKernel(u, bias, VectorKernels::geluTanh);
+            return fused != null ? fused : super.forward(u, bias);
         }
 
         @Override
@@ -137,6 +132,18 @@ public enum Activation {
      */
     public Result forward(INDArray u, INDArray bias) {
         return forward(bias == null ? u : u.addiRowVector(bias));
+    }
+
+    /**
+     * {@code kernel(u, bias)}'s {y, dy/du} as a result when the Vector API kernels apply (a bias, FLOAT arrays), else
+     * null: the caller then adds the bias and runs its own forward.
+     */
+    private static Result biasInKernel(INDArray u, INDArray bias, BiFunction<INDArray, INDArray, INDArray[]> kernel) {
+        if (bias == null || !FloatKernels.VECTOR || !FloatKernels.applies(u, bias)) {
+            return null;
+        }
+        INDArray[] yd = kernel.apply(u, bias);
+        return new Result(yd[0], yd[1]);
     }
 
     /** Gradient with respect to {@code u} given the forward result; may overwrite and return {@code dy}. */

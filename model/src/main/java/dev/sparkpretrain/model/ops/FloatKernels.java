@@ -388,13 +388,29 @@ public final class FloatKernels {
         float[] inv = read(invStd);
         float[] g = read(gamma);
         float[] dx = scratch(2, rows * h);
+        normBackwardChunks(rows, h, dGamma, dBeta,
+                (gSum, bSum, r0, r1) -> normBackwardRows(d, xh, inv, g, centred, h, dx, gSum, bSum, r0, r1));
+        return write(dx, rows, h);
+    }
+
+    /** Rows [r0, r1) of a norm's backward, adding their dGamma and dBeta contributions into gSum and bSum. */
+    interface NormBackwardRows {
+        void apply(float[] gSum, float[] bSum, int r0, int r1);
+    }
+
+    /**
+     * Runs {@code kernel} over fixed chunks of {@code rows} rows of width {@code h} (in parallel when large), then
+     * writes the chunks' dGamma and dBeta sums, added in chunk order, into {@code dGamma} and {@code dBeta} (may be
+     * null): the same totals whatever the thread split.
+     */
+    static void normBackwardChunks(int rows, int h, INDArray dGamma, INDArray dBeta, NormBackwardRows kernel) {
         int rowsPerChunk = Math.max(1, CHUNK / h);
         int chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
         float[][] gSum = new float[chunks][h];
         float[][] bSum = new float[chunks][h];
         IntStream range = IntStream.range(0, chunks);
-        (parallel((long) rows * h) ? range.parallel() : range).forEach(c -> normBackwardRows(d, xh, inv, g, centred, h,
-                dx, gSum[c], bSum[c], c * rowsPerChunk, Math.min(rows, (c + 1) * rowsPerChunk)));
+        (parallel((long) rows * h) ? range.parallel() : range).forEach(c -> kernel.apply(gSum[c], bSum[c],
+                c * rowsPerChunk, Math.min(rows, (c + 1) * rowsPerChunk)));
         float[] gTotal = new float[h];
         float[] bTotal = new float[h];
         for (int c = 0; c < chunks; c++) {
@@ -407,7 +423,6 @@ public final class FloatKernels {
         if (dBeta != null) {
             dBeta.assign(write(bTotal, dBeta.shape()));
         }
-        return write(dx, rows, h);
     }
 
     private static void normBackwardRows(float[] d, float[] xh, float[] inv, float[] g, boolean centred, int h,

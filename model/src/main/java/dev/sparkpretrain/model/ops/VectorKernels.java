@@ -2,7 +2,6 @@ package dev.sparkpretrain.model.ops;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -329,25 +328,8 @@ final class VectorKernels {
         ByteBuffer bi = buffer(inv);
         ByteBuffer br = res == null ? null : buffer(res);
         ByteBuffer bo = buffer(dx);
-        int rowsPerChunk = Math.max(1, FloatKernels.CHUNK / h);
-        int chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
-        float[][] gSum = new float[chunks][h];
-        float[][] bSum = new float[chunks][h];
-        IntStream range = IntStream.range(0, chunks);
-        (FloatKernels.parallel((long) rows * h) ? range.parallel() : range).forEach(c -> normBackwardRows(bd, bh, bi,
-                g, centred, h, br, bo, gSum[c], bSum[c], c * rowsPerChunk, Math.min(rows, (c + 1) * rowsPerChunk)));
-        float[] gTotal = new float[h];
-        float[] bTotal = new float[h];
-        for (int c = 0; c < chunks; c++) {
-            for (int j = 0; j < h; j++) {
-                gTotal[j] += gSum[c][j];
-                bTotal[j] += bSum[c][j];
-            }
-        }
-        dGamma.assign(FloatKernels.write(gTotal, dGamma.shape()));
-        if (dBeta != null) {
-            dBeta.assign(FloatKernels.write(bTotal, dBeta.shape()));
-        }
+        FloatKernels.normBackwardChunks(rows, h, dGamma, dBeta,
+                (gSum, bSum, r0, r1) -> normBackwardRows(bd, bh, bi, g, centred, h, br, bo, gSum, bSum, r0, r1));
         return dx;
     }
 

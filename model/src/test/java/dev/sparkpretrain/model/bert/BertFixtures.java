@@ -6,7 +6,7 @@ import dev.sparkpretrain.model.ops.Activation;
 import java.util.Random;
 
 /** Tiny configurations and random but well-formed batches for BERT tests. */
-final class BertFixtures {
+public final class BertFixtures {
     static final int CLS = 2;
     static final int SEP = 3;
 
@@ -23,6 +23,14 @@ final class BertFixtures {
      * slots of which {@code p - 1} are real (distinct positions after [CLS]) and the last is padding.
      */
     static BertBatch randomBatch(Random rng, int vocab, int b, int t, int p) {
+        return randomBatch(rng, vocab, b, t, p, false);
+    }
+
+    /**
+     * As {@link #randomBatch(Random, int, int, int, int)}; with {@code varyPredictions} each sequence has 1 to
+     * {@code p} real predictions (drawn after its positions), so that a step's per-prediction weighting matters.
+     */
+    public static BertBatch randomBatch(Random rng, int vocab, int b, int t, int p, boolean varyPredictions) {
         int[][] ids = new int[b][t];
         int[][] seg = new int[b][t];
         int[][] mask = new int[b][t];
@@ -41,7 +49,8 @@ final class BertFixtures {
             java.util.List<Integer> cand = new java.util.ArrayList<>();
             for (int j = 1; j < len; j++) cand.add(j);
             java.util.Collections.shuffle(cand, rng);
-            for (int k = 0; k < p - 1 && k < cand.size(); k++) {
+            int real = varyPredictions ? 1 + rng.nextInt(p) : p - 1;
+            for (int k = 0; k < real && k < cand.size(); k++) {
                 pos[i][k] = cand.get(k);
                 lm[i][k] = ids[i][cand.get(k)];
                 ids[i][cand.get(k)] = 4;  // [MASK]

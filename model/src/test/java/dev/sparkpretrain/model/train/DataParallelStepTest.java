@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sparkpretrain.model.OptimizerConfig;
 import dev.sparkpretrain.model.TransformerConfig;
 import dev.sparkpretrain.model.bert.BertBatch;
+import dev.sparkpretrain.model.bert.BertFixtures;
 import dev.sparkpretrain.model.bert.BertModel;
 import dev.sparkpretrain.model.gpt.GptBatch;
 import dev.sparkpretrain.model.gpt.GptModel;
@@ -16,7 +17,6 @@ import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.t5.T5Batch;
 import dev.sparkpretrain.model.t5.T5Model;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -112,39 +112,12 @@ class DataParallelStepTest {
 
   /** {@code k} micro-batches of {@code b} BERT examples with 1-3 real predictions each, weighted per step. */
   static List<MultiDataSet> bertMicroBatches(Random rng, int k, int b) {
-    int t = 16;
-    int p = 3;
     List<BertBatch> batches = new ArrayList<>();
     long predictions = 0;
     for (int m = 0; m < k; m++) {
-      int[][] ids = new int[b][t];
-      int[][] seg = new int[b][t];
-      int[][] mask = new int[b][t];
-      int[][] pos = new int[b][p];
-      int[][] lm = new int[b][p];
-      float[][] w = new float[b][p];
-      int[] nsp = new int[b];
-      for (int i = 0; i < b; i++) {
-        int len = 8 + rng.nextInt(t - 7);
-        for (int j = 0; j < len; j++) {
-          ids[i][j] = j == 0 ? 2 : 5 + rng.nextInt(35);
-          seg[i][j] = j >= len / 2 ? 1 : 0;
-          mask[i][j] = 1;
-        }
-        List<Integer> cand = new ArrayList<>();
-        for (int j = 1; j < len; j++) cand.add(j);
-        Collections.shuffle(cand, rng);
-        int real = 1 + rng.nextInt(p);
-        for (int q = 0; q < real; q++) {
-          pos[i][q] = cand.get(q);
-          lm[i][q] = ids[i][cand.get(q)];
-          ids[i][cand.get(q)] = 4;
-          w[i][q] = 1f;
-        }
-        predictions += real;
-        nsp[i] = rng.nextInt(2);
-      }
-      batches.add(new BertBatch(ids, seg, mask, pos, lm, w, nsp));
+      BertBatch batch = BertFixtures.randomBatch(rng, 40, b, 16, 3, true);
+      for (float[] row : batch.maskedLmWeights()) for (float x : row) predictions += (long) x;
+      batches.add(batch);
     }
     double weight = (double) k * b / predictions; // what BertTrainingObjective.microBatches does
     return batches.stream().map(x -> BertModel.toMultiDataSet(x, weight)).toList();
