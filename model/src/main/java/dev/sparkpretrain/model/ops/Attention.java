@@ -30,9 +30,14 @@ public final class Attention {
     /**
      * What backward needs: q, k, v (unscaled; views into the projections), the probabilities, the probabilities
      * after dropout (the same array when there is no dropout) and the scores' scale. No dropout mask: see
-     * {@link #backward}.
+     * {@link #backward}. The fused FLOAT path ({@link FusedAttention}) keeps no dropped probabilities (null) but
+     * recomputes them from the mask's keep threshold, scale and seed ({@link FloatKernels#dropoutMask}'s).
      */
-    public record State(INDArray q, INDArray k, INDArray v, INDArray probs, INDArray droppedProbs, double scale) {}
+    public record State(INDArray q, INDArray k, INDArray v, INDArray probs, INDArray droppedProbs, double scale,
+                        int keepThreshold, float keepScale, long seed) {}
+
+    /** A keep threshold that keeps every element (the hash's 24 bits are below it). */
+    private static final int KEEP_ALL = 1 << 24;
 
     /**
      * Additive key-padding bias {@code [B, T]} from a 1/0 mask, or null when there is no mask or it masks nothing
@@ -68,6 +73,20 @@ public final class Attention {
     public static INDArray forward(INDArray q, INDArray k, INDArray v, INDArray ctx, double scale, INDArray keyBias,
                                    INDArray positionBias, boolean causal, double dropout, boolean training,
                                    State[] state) {
+        if (FusedAttention.applies(new INDArray[] {q, k, v, ctx}, keyBias, positionBias)
+                && (keyBias == null || keyBias.length() == q.size(0) * k.size(2))
+                && (positionBias == null || positionBias.length() == q.size(1) * q.size(2) * k.size(2))) {
+            boolean drop = training && dropout > 0;
+            int threshold = drop ? FloatKernels.keepThreshold(dropout) : KEEP_ALL;
+            float keepScale = drop ? (float) (1 / (1 - dropout)) : 1f;
+            long seed = drop ? Nd4j.getRandom().nextLong() : 0L;
+            INDArray p = FusedAttention.forward(q, k, v, ctx, scale, keyBias, positionBias, causal, threshold,
+                    keepScale, seed);
+            if (state != null) {
+                state[0] = new State(q, k, v, p, drop ? null : p, scale, threshold, keepScale, seed);
+            }
+            return ctx;
+        }
         INDArray s = Nd4j.createUninitialized(q.dataType(), new long[] {q.size(0), q.size(1), q.size(2), k.size(2)},
                 'c');
         BatchedGemm.product(q, false, k, true, scale, s);
@@ -93,7 +112,7 @@ public final class Attention {
         }
         BatchedGemm.product(pd, false, v, false, 1.0, ctx);
         if (state != null) {
-            state[0] = new State(q, k, v, s, pd, scale);
+            state[0] = new State(q, k, v, s, pd, scale, KEEP_ALL, 1f, 0L);
         }
         return ctx;
     }
@@ -109,25 +128,38 @@ public final class Attention {
     public static INDArray backward(INDArray dCtx, State st, INDArray dq, INDArray dk, INDArray dv,
                                     boolean wantPositionBias) {
         INDArray p = st.probs();
-        INDArray dS = Nd4j.createUninitialized(p.dataType(), p.shape(), 'c');
+        INDArray dS;
+        if (FusedAttention.applies(new INDArray[] {st.q(), st.k(), st.v(), dCtx, dq, dk, dv}, p)) {
+            dS = FusedAttention.backward(dCtx, st.q(), st.k(), st.v(), p, st.droppedProbs(), st.keepThreshold(),
+                    st.keepScale(), st.seed(), st.scale(), dq, dk, dv, wantPositionBias);
+            return wantPositionBias ? positionBiasGradient(dS) : null;
+        }
+        // the fused forward kept no dropped probabilities; its operands are FLOAT, so the Vector API is on
+        INDArray dropped = st.droppedProbs() != null ? st.droppedProbs()
+                : VectorKernels.dropped(p, null, st.keepThreshold(), st.keepScale(), st.seed(), false)[0];
+        dS = Nd4j.createUninitialized(p.dataType(), p.shape(), 'c');
         BatchedGemm.product(dCtx, false, st.v(), true, 1.0, dS);
-        BatchedGemm.product(st.droppedProbs(), true, dCtx, false, 1.0, dv);
+        BatchedGemm.product(dropped, true, dCtx, false, 1.0, dv);
         if (FloatKernels.VECTOR && FloatKernels.applies(dS, p)) {
-            VectorKernels.softmaxBackward(dS, p, st.droppedProbs());
+            VectorKernels.softmaxBackward(dS, p, dropped);
         } else {
-            dS.muli(st.droppedProbs());
+            dS.muli(dropped);
             INDArray rowDot = dS.sum(3);
             // P * rowDot, rowDot [B,h,Tq] broadcast over keys; the probabilities are not needed afterwards.
             Nd4j.getExecutioner().exec(new BroadcastMulOp(p, rowDot, p, 0, 1, 2));
             dS.subi(p);
         }
-        INDArray dBias = wantPositionBias
-                ? Dense.columnSums(dS.reshape('c', dS.size(0), dS.length() / dS.size(0))).reshape('c', dS.size(1), dS.size(2), dS.size(3))
-                : null;
+        INDArray dBias = wantPositionBias ? positionBiasGradient(dS) : null;
         // scores = scale * q k^T: dq = scale * dS k, dk = scale * dS^T q
         BatchedGemm.product(dS, false, st.k(), false, st.scale(), dq);
         BatchedGemm.product(dS, true, st.q(), false, st.scale(), dk);
         return dBias;
+    }
+
+    /** The scores' gradient {@code [B, h, Tq, Tk]} summed over the batch. */
+    private static INDArray positionBiasGradient(INDArray dS) {
+        return Dense.columnSums(dS.reshape('c', dS.size(0), dS.length() / dS.size(0)))
+                .reshape('c', dS.size(1), dS.size(2), dS.size(3));
     }
 
     /**

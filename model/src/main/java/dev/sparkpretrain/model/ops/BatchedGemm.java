@@ -80,7 +80,27 @@ public final class BatchedGemm {
         if ((t != DataType.FLOAT && t != DataType.DOUBLE) || a.dataType() != t || b.dataType() != t) {
             return false;
         }
-        for (INDArray x : new INDArray[] {a, b, c}) {
+        return rowMajor(a, b, c);
+    }
+
+    /**
+     * Whether {@link #product} would call FLOAT BLAS straight on these rank-4 operands: the direct path is on, all are
+     * FLOAT with row-major matrices and int-sized dimensions.
+     */
+    static boolean directFloat(INDArray... operands) {
+        if (!direct) {
+            return false;
+        }
+        for (INDArray x : operands) {
+            if (x.rank() != 4 || x.dataType() != DataType.FLOAT) {
+                return false;
+            }
+        }
+        return rowMajor(operands);
+    }
+
+    private static boolean rowMajor(INDArray... operands) {
+        for (INDArray x : operands) {
             if (x.isEmpty() || x.stride(3) != 1 || x.stride(2) < Math.max(1, x.size(3))
                     || x.stride(2) > Integer.MAX_VALUE || x.size(2) > Integer.MAX_VALUE) {
                 return false;
@@ -132,16 +152,31 @@ public final class BatchedGemm {
                 }
             }
         };
-        int threads = Nd4j.getEnvironment().maxMasterThreads();
-        if (threads > 1 && count > 1) {
-            // as libnd4j splits its batched products over its threads: the (batch, head) pairs in one part per
-            // libnd4j thread, run on the caller and the common fork-join pool; each product is computed whole by
-            // one call, so the results do not depend on the split
-            int parts = Math.min(count, threads);
-            IntStream.range(0, parts).parallel()
-                    .forEach(q -> body.run((int) ((long) count * q / parts), (int) ((long) count * (q + 1) / parts)));
+        forParts(count, parts(count), (part, from, to) -> body.run(from, to));
+    }
+
+    /** Into how many parts {@link #forParts} splits {@code count} (batch, head) pairs: one per libnd4j thread. */
+    static int parts(int count) {
+        return Math.max(1, Math.min(count, Nd4j.getEnvironment().maxMasterThreads()));
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, count)} in {@code parts} contiguous ranges, as libnd4j splits its batched
+     * products over its threads: on the caller and the common fork-join pool; each product is computed whole by one
+     * call, so the results do not depend on the split.
+     */
+    static void forParts(int count, int parts, Part body) {
+        if (parts > 1 && count > 1) {
+            IntStream.range(0, parts).parallel().forEach(q -> body.run(q, (int) ((long) count * q / parts),
+                    (int) ((long) count * (q + 1) / parts)));
         } else {
-            body.run(0, count);
+            body.run(0, 0, count);
         }
+    }
+
+    /** Part number {@code part} of a split: pairs [from, to). */
+    @FunctionalInterface
+    interface Part {
+        void run(int part, int from, int to);
     }
 }

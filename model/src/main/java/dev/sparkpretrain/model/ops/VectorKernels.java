@@ -648,4 +648,81 @@ final class VectorKernels {
             }
         }
     }
+
+    // ---------------------------------------------------------------- attention by (batch, head) blocks
+    //
+    // FusedAttention's element-wise steps on one [Tq, Tk] block while it is in the cache. Rows go through the row
+    // kernels above as softmaxDropout and softmaxBackward run them, so the values are theirs bit for bit; the dropout
+    // mask is indexed by the element's place in the whole [B, h, Tq, Tk] scores (maskBase + i), as theirs is.
+
+    /** The native-order byte view of a dense FLOAT array's buffer, for {@link #slice}. */
+    static ByteBuffer bytes(INDArray dense) {
+        return buffer(dense);
+    }
+
+    /** Scratch for the lane sums of the row kernels. */
+    static float[] lanes() {
+        return new float[L];
+    }
+
+    /** Elements {@code [from, from + n)} of a buffer from {@link #bytes}, as a native-order view starting at 0. */
+    static ByteBuffer slice(ByteBuffer whole, long from, int n) {
+        return whole.slice(Math.toIntExact(from << 2), n << 2).order(NATIVE);
+    }
+
+    /**
+     * One block's probabilities in place: the scores {@code [tq, tk]} at {@code bs}'s start plus the key bias ({@code tk}
+     * values, or null) plus the position bias ({@code [tq, tk]}, or null), in that order as the broadcast adds before
+     * {@link #softmaxDropout}, then its softmax of each row (causal as there, by the row's number in the block).
+     */
+    static void probabilityBlock(ByteBuffer bs, int tq, int tk, ByteBuffer keyBias, ByteBuffer positionBias,
+                                 boolean causal, float[] lanes) {
+        int shift = causal ? tk - tq : -1;
+        for (int r = 0; r < tq; r++) {
+            int o = r * tk;
+            if (keyBias != null) {
+                addRow(bs, o, keyBias, 0, tk);
+            }
+            if (positionBias != null) {
+                addRow(bs, o, positionBias, o, tk);
+            }
+            if (shift < 0) {
+                softmaxRow(bs, o, tk, lanes);
+            } else {
+                causalRow(bs, o, Math.min(tk, r + shift + 1), tk, lanes);
+            }
+        }
+    }
+
+    /** Adds {@code w} values of {@code b} from element {@code bo} to the row at element {@code o} of {@code bs}. */
+    private static void addRow(ByteBuffer bs, int o, ByteBuffer b, int bo, int w) {
+        int vw = F.loopBound(w);
+        for (int j = 0; j < vw; j += L) {
+            store(load(bs, o + j).add(load(b, bo + j)), bs, o + j);
+        }
+        for (int j = vw; j < w; j++) {
+            bs.putFloat((o + j) << 2, bs.getFloat((o + j) << 2) + b.getFloat((bo + j) << 2));
+        }
+    }
+
+    /**
+     * {@code bd[i] = bp[i] * mask(maskBase + i)} for {@code i < n}: {@link #dropBlock}'s values for elements
+     * {@code maskBase ..} of the scores, written from the start of a buffer of their own.
+     */
+    static void dropInto(ByteBuffer bp, ByteBuffer bd, int n, int maskBase, long seed, int threshold, float scale) {
+        int lo = (int) seed;
+        int hi = (int) (seed >>> 32);
+        int i = 0;
+        for (int end = F.loopBound(n); i < end; i += L) {
+            store(load(bp, i).mul(maskLanes(maskBase + i, hi, lo, threshold, scale)), bd, i);
+        }
+        for (; i < n; i++) {
+            bd.putFloat(i << 2, bp.getFloat(i << 2) * maskValue(maskBase + i, hi, lo, threshold, scale));
+        }
+    }
+
+    /** {@link #softmaxBackward} of one {@code [tq, tk]} block, each at its buffer's start: g in place. */
+    static void softmaxBackwardBlock(ByteBuffer g, ByteBuffer p, ByteBuffer d, int tq, int tk) {
+        softmaxBackwardRows(g, p, d, tk, 0, tq);
+    }
 }

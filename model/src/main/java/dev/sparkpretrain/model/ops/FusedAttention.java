@@ -1,0 +1,194 @@
+package dev.sparkpretrain.model.ops;
+
+import java.nio.ByteBuffer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@link Attention}'s FLOAT path on the CPU backend, one (batch, head) at a time: the scores' product, the biases, the
+ * softmax and the dropout of one {@code [Tq, Tk]} block (64 KB at T = 128, it fits the L2 cache) and the block's
+ * product with V run back to back, instead of four or five passes over the whole {@code [B, h, Tq, Tk]} scores through
+ * memory. Only the probabilities P are kept for backward: the dropped probabilities D = P * mask are never stored,
+ * but recomputed per block from the seed (the mask is a function of (seed, element index)). Backward, per block:
+ * {@code G = dCtx V^T} into a scratch block, {@code dV = D^T dCtx}, the softmax backward of G, {@code dq = scale G k},
+ * {@code dk = scale G^T q}.
+ *
+ * <p>Each product is the {@code cblas_sgemm} call {@link BatchedGemm} makes for that (batch, head), with the same
+ * arguments, and the element-wise steps are {@link VectorKernels}' row kernels in the order the unfused path runs
+ * them, so the results equal the unfused path's bit for bit. The (batch, head) pairs are split over threads as
+ * {@link BatchedGemm} splits them, each part with scratch blocks of its own.
+ */
+final class FusedAttention {
+    private static final int NO_DROP = 1 << 24;
+
+    /** Tests switch the fused path off to compare it with the unfused one. */
+    static volatile boolean enabled = true;
+
+    private FusedAttention() {}
+
+    /**
+     * Whether the fused path takes these operands: the Vector API kernels are on, the rank-4 ones are FLOAT with
+     * row-major matrices BLAS can read in place, the biases (may be null) FLOAT, and the scores' bytes fit an int.
+     */
+    static boolean applies(INDArray[] products, INDArray... biases) {
+        if (!enabled || !FloatKernels.VECTOR || !BatchedGemm.directFloat(products)) {
+            return false;
+        }
+        for (INDArray b : biases) {
+            if (b != null && b.dataType() != DataType.FLOAT) {
+                return false;
+            }
+        }
+        INDArray q = products[0];
+        return q.size(0) * q.size(1) * q.size(2) * products[1].size(2) <= Integer.MAX_VALUE / 4;
+    }
+
+    /**
+     * Attention's forward for {@code q [B,h,Tq,d]}, {@code k, v [B,h,Tk,d]}, into {@code ctx [B,h,Tq,d]}; returns the
+     * probabilities {@code [B,h,Tq,Tk]}. Dropout keeps an element when its hash is below {@code threshold} (no dropout
+     * at 2^24) and multiplies it by {@code keepScale}.
+     */
+    static INDArray forward(INDArray q, INDArray k, INDArray v, INDArray ctx, double scale, INDArray keyBias,
+                            INDArray positionBias, boolean causal, int threshold, float keepScale, long seed) {
+        int heads = (int) q.size(1);
+        int tq = (int) q.size(2);
+        int tk = (int) k.size(2);
+        int d = (int) q.size(3);
+        int block = tq * tk;
+        int count = Math.toIntExact(q.size(0) * heads);
+        int parts = BatchedGemm.parts(count);
+        boolean drop = threshold < NO_DROP;
+        INDArray p = Nd4j.createUninitialized(DataType.FLOAT, new long[] {q.size(0), heads, tq, tk}, 'c');
+        INDArray scratch = drop ? Nd4j.createUninitialized(DataType.FLOAT, new long[] {parts, block}, 'c') : null;
+        ByteBuffer bp = VectorKernels.bytes(p);
+        ByteBuffer bs = drop ? VectorKernels.bytes(scratch) : null;
+        ByteBuffer kb = keyBias == null ? null : VectorKernels.bytes(VectorKernels.dense(keyBias));
+        ByteBuffer pb = positionBias == null ? null : VectorKernels.bytes(VectorKernels.dense(positionBias));
+        Pointer qs = q.data().addressPointer();
+        Pointer ks = k.data().addressPointer();
+        Pointer vs = v.data().addressPointer();
+        Pointer cs = ctx.data().addressPointer();
+        Pointer ps = p.data().addressPointer();
+        Pointer ss = drop ? scratch.data().addressPointer() : null;
+        BatchedGemm.forParts(count, parts, (part, from, to) -> {
+            float[] lanes = VectorKernels.lanes();
+            // pointers of its own per part: JavaCPP passes address + position, and each part moves its positions
+            FloatPointer pq = new FloatPointer(qs);
+            FloatPointer pk = new FloatPointer(ks);
+            FloatPointer pv = new FloatPointer(vs);
+            FloatPointer pc = new FloatPointer(cs);
+            FloatPointer pp = new FloatPointer(ps);
+            FloatPointer pd = drop ? new FloatPointer(ss).position((long) part * block) : pp;
+            ByteBuffer dropped = drop ? VectorKernels.slice(bs, (long) part * block, block) : null;
+            for (int x = from; x < to; x++) {
+                long i = x / heads;
+                long j = x % heads;
+                long o = (long) x * block;
+                sgemm(false, true, tq, tk, d, (float) scale, at(pq, q, i, j), ld(q), at(pk, k, i, j), ld(k),
+                        pp.position(o), tk);
+                ByteBuffer probs = VectorKernels.slice(bp, o, block);
+                VectorKernels.probabilityBlock(probs, tq, tk, kb == null ? null : VectorKernels.slice(kb, i * tk, tk),
+                        pb == null ? null : VectorKernels.slice(pb, j * block, block), causal, lanes);
+                if (drop) {
+                    VectorKernels.dropInto(probs, dropped, block, (int) o, seed, threshold, keepScale);
+                }
+                sgemm(false, false, tq, d, tk, 1f, drop ? pd : pp.position(o), tk, at(pv, v, i, j), ld(v),
+                        at(pc, ctx, i, j), ld(ctx));
+            }
+        });
+        return p;
+    }
+
+    /**
+     * Attention's backward from the forward's probabilities {@code p} and, when there was dropout, either the dropped
+     * probabilities {@code dropped} or (when that is null) the mask's {@code threshold}, {@code keepScale} and
+     * {@code seed}; with {@code wantScores} returns the scores' gradient {@code [B,h,Tq,Tk]}, else null.
+     */
+    static INDArray backward(INDArray dCtx, INDArray q, INDArray k, INDArray v, INDArray p, INDArray dropped,
+                             int threshold, float keepScale, long seed, double scale, INDArray dq, INDArray dk,
+                             INDArray dv, boolean wantScores) {
+        int heads = (int) q.size(1);
+        int tq = (int) q.size(2);
+        int tk = (int) k.size(2);
+        int d = (int) q.size(3);
+        int block = tq * tk;
+        int count = Math.toIntExact(q.size(0) * heads);
+        int parts = BatchedGemm.parts(count);
+        boolean regenerate = dropped == null && threshold < NO_DROP;
+        INDArray pIn = VectorKernels.dense(p);
+        INDArray dIn = dropped == null ? pIn : VectorKernels.dense(dropped);
+        INDArray dS = wantScores ? Nd4j.createUninitialized(DataType.FLOAT, p.shape(), 'c') : null;
+        // per part: the scores' gradient (unless it is kept whole) and the dropped probabilities (when recomputed)
+        INDArray scratch = Nd4j.createUninitialized(DataType.FLOAT, new long[] {parts, 2, block}, 'c');
+        ByteBuffer bp = VectorKernels.bytes(pIn);
+        ByteBuffer bd = VectorKernels.bytes(dIn);
+        ByteBuffer bg = VectorKernels.bytes(wantScores ? dS : scratch);
+        ByteBuffer bs = VectorKernels.bytes(scratch);
+        Pointer dcs = dCtx.data().addressPointer();
+        Pointer qs = q.data().addressPointer();
+        Pointer ks = k.data().addressPointer();
+        Pointer vs = v.data().addressPointer();
+        Pointer dqs = dq.data().addressPointer();
+        Pointer dks = dk.data().addressPointer();
+        Pointer dvs = dv.data().addressPointer();
+        Pointer gs = (wantScores ? dS : scratch).data().addressPointer();
+        Pointer ds = dIn.data().addressPointer();
+        Pointer ss = scratch.data().addressPointer();
+        BatchedGemm.forParts(count, parts, (part, from, to) -> {
+            FloatPointer pdc = new FloatPointer(dcs);
+            FloatPointer pq = new FloatPointer(qs);
+            FloatPointer pk = new FloatPointer(ks);
+            FloatPointer pv = new FloatPointer(vs);
+            FloatPointer pdq = new FloatPointer(dqs);
+            FloatPointer pdk = new FloatPointer(dks);
+            FloatPointer pdv = new FloatPointer(dvs);
+            FloatPointer pg = new FloatPointer(gs);
+            FloatPointer pd = new FloatPointer(regenerate ? ss : ds);
+            for (int x = from; x < to; x++) {
+                long i = x / heads;
+                long j = x % heads;
+                long o = (long) x * block;
+                long go = wantScores ? o : (2L * part) * block;
+                long dOff = regenerate ? (2L * part + 1) * block : o;
+                FloatPointer g = pg.position(go);
+                sgemm(false, true, tq, tk, d, 1f, at(pdc, dCtx, i, j), ld(dCtx), at(pv, v, i, j), ld(v), g, tk);
+                ByteBuffer probs = VectorKernels.slice(bp, o, block);
+                ByteBuffer drops = regenerate ? VectorKernels.slice(bs, dOff, block) : VectorKernels.slice(bd, o, block);
+                if (regenerate) {
+                    VectorKernels.dropInto(probs, drops, block, (int) o, seed, threshold, keepScale);
+                }
+                sgemm(true, false, tk, d, tq, 1f, pd.position(dOff), tk, at(pdc, dCtx, i, j), ld(dCtx),
+                        at(pdv, dv, i, j), ld(dv));
+                VectorKernels.softmaxBackwardBlock(VectorKernels.slice(bg, go, block), probs, drops, tq, tk);
+                // scores = scale * q k^T: dq = scale * G k, dk = scale * G^T q
+                sgemm(false, false, tq, d, tk, (float) scale, g, tk, at(pk, k, i, j), ld(k), at(pdq, dq, i, j), ld(dq));
+                sgemm(true, false, tk, d, tq, (float) scale, g, tk, at(pq, q, i, j), ld(q), at(pdk, dk, i, j), ld(dk));
+            }
+        });
+        return dS;
+    }
+
+    /** Pointer {@code ptr} moved to matrix (i, j) of the rank-4 array {@code x}. */
+    private static FloatPointer at(FloatPointer ptr, INDArray x, long i, long j) {
+        return ptr.position(i * x.stride(0) + j * x.stride(1));
+    }
+
+    /** The row stride of {@code x}'s matrices. */
+    private static int ld(INDArray x) {
+        return (int) x.stride(2);
+    }
+
+    /**
+     * {@code c = alpha * op(a) op(b)} ({@code c [m, n]}, the inner dimension {@code k}), row-major with row strides
+     * {@code lda, ldb, ldc}: {@link BatchedGemm}'s call.
+     */
+    private static void sgemm(boolean ta, boolean tb, int m, int n, int k, float alpha, FloatPointer a, int lda,
+                              FloatPointer b, int ldb, FloatPointer c, int ldc) {
+        openblas.cblas_sgemm(openblas.CblasRowMajor, ta ? openblas.CblasTrans : openblas.CblasNoTrans,
+                tb ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, 0f, c, ldc);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.sparkpretrain.model.ops;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link FusedAttention} against the unfused path ({@link BatchedGemm} products over whole arrays, then the
+ * element-wise kernels): the same outputs, probabilities and gradients bit for bit, for self-attention on the heads of
+ * a fused QKV projection (views) and for cross-attention with other key and query lengths, with and without causal
+ * masks, key padding, a position bias and dropout.
+ */
+class FusedAttentionTest {
+    private static final long SEED = 20261129L;
+
+    /** The arrays of one forward and backward pass. */
+    private record Run(INDArray ctx, INDArray probs, INDArray dq, INDArray dk, INDArray dv, INDArray dBias) {}
+
+    private static Run run(boolean fused, boolean fusedBackward, INDArray q, INDArray k, INDArray v,
+                           INDArray keyBias, INDArray positionBias, boolean causal, double dropout, INDArray dCtx) {
+        boolean before = FusedAttention.enabled;
+        try {
+            FusedAttention.enabled = fused;
+            INDArray ctxRows = Nd4j.createUninitialized(DataType.FLOAT, q.size(0) * q.size(2), q.size(1) * q.size(3));
+            INDArray ctx = heads(ctxRows, q.size(0), q.size(2), 1, q.size(1), q.size(3))[0];
+            Attention.State[] st = new Attention.State[1];
+            Nd4j.getRandom().setSeed(SEED);
+            Attention.forward(q, k, v, ctx, 0.25, keyBias, positionBias, causal, dropout, true, st);
+            assertEquals(fused && dropout > 0, st[0].droppedProbs() == null, "the fused path keeps no dropped probs");
+            INDArray probs = st[0].probs().dup();
+            FusedAttention.enabled = fusedBackward;
+            INDArray dq = Nd4j.createUninitialized(DataType.FLOAT, q.shape(), 'c');
+            INDArray dKv = Nd4j.createUninitialized(DataType.FLOAT, k.size(0) * k.size(2), 2 * k.size(1) * k.size(3));
+            INDArray[] kv = heads(dKv, k.size(0), k.size(2), 2, k.size(1), k.size(3));
+            INDArray dBias = Attention.backward(dCtx, st[0], dq, kv[0], kv[1], positionBias != null);
+            return new Run(ctxRows, probs, dq, dKv, null, dBias);
+        } finally {
+            FusedAttention.enabled = before;
+        }
+    }
+
+    /** The parts of a {@code [B*T, parts*h*d]} projection as {@code [B, h, T, d]} views. */
+    private static INDArray[] heads(INDArray rows, long batch, long time, long parts, long heads, long d) {
+        INDArray all = Attention.heads(rows, batch, time, parts, heads, d);
+        INDArray[] out = new INDArray[(int) parts];
+        for (int i = 0; i < parts; i++) {
+            out[i] = Attention.part(all, i);
+        }
+        return out;
+    }
+
+    private static void assertBitEqual(INDArray expected, INDArray actual, String what) {
+        if (expected == null) {
+            assertNull(actual, what);
+            return;
+        }
+        assertArrayEquals(FloatKernels.read(expected), FloatKernels.read(actual), what);
+    }
+
+    @Test
+    void fusedPathEqualsTheUnfusedOneBitForBit() {
+        assertTrue(FloatKernels.VECTOR, "the tests run with the Vector API");
+        List<String> checked = new ArrayList<>();
+        // {batch, heads, Tq, Tk, d, self (1) or cross (0)}: tiny BERT's head size; widths off the lane count
+        long[][] shapes = {{3, 4, 32, 32, 8, 1}, {2, 2, 7, 37, 5, 0}, {2, 3, 19, 19, 4, 1}};
+        for (long[] sh : shapes) {
+            long b = sh[0];
+            long h = sh[1];
+            long tq = sh[2];
+            long tk = sh[3];
+            long d = sh[4];
+            boolean self = sh[5] == 1;
+            Nd4j.getRandom().setSeed(7 + tq);
+            INDArray q;
+            INDArray k;
+            INDArray v;
+            if (self) {
+                INDArray[] qkv = heads(Nd4j.randn(DataType.FLOAT, b * tq, 3 * h * d), b, tq, 3, h, d);
+                q = qkv[0];
+                k = qkv[1];
+                v = qkv[2];
+            } else {
+                q = heads(Nd4j.randn(DataType.FLOAT, b * tq, h * d), b, tq, 1, h, d)[0];
+                INDArray[] kv = heads(Nd4j.randn(DataType.FLOAT, b * tk, 2 * h * d), b, tk, 2, h, d);
+                k = kv[0];
+                v = kv[1];
+            }
+            INDArray dCtx = heads(Nd4j.randn(DataType.FLOAT, b * tq, h * d), b, tq, 1, h, d)[0];
+            INDArray mask = Nd4j.ones(DataType.FLOAT, b, tk);
+            mask.putScalar(0, tk - 1, 0f);
+            mask.putScalar(b - 1, tk - 2, 0f);
+            mask.putScalar(b - 1, tk - 1, 0f);
+            INDArray keyBias = Attention.keyBias(mask, b, tk);
+            INDArray positionBias = Nd4j.randn(DataType.FLOAT, h, tq, tk);
+            for (int c = 0; c < 16; c++) {
+                boolean causal = (c & 1) != 0 && self;
+                INDArray kb = (c & 2) != 0 ? keyBias : null;
+                INDArray pb = (c & 4) != 0 ? positionBias : null;
+                double dropout = (c & 8) != 0 ? 0.3 : 0.0;
+                String at = java.util.Arrays.toString(sh) + " causal " + causal + " key bias " + (kb != null)
+                        + " position bias " + (pb != null) + " dropout " + dropout;
+                Run ref = run(false, false, q, k, v, kb, pb, causal, dropout, dCtx);
+                Run fused = run(true, true, q, k, v, kb, pb, causal, dropout, dCtx);
+                // a fused forward whose backward takes the unfused path recomputes the dropped probabilities
+                Run mixed = run(true, false, q, k, v, kb, pb, causal, dropout, dCtx);
+                for (Run r : new Run[] {fused, mixed}) {
+                    assertBitEqual(ref.ctx(), r.ctx(), "context " + at);
+                    assertBitEqual(ref.probs(), r.probs(), "probabilities " + at);
+                    assertBitEqual(ref.dq(), r.dq(), "dq " + at);
+                    assertBitEqual(ref.dk(), r.dk(), "dk, dv " + at);
+                    assertBitEqual(ref.dBias(), r.dBias(), "position bias gradient " + at);
+                }
+                checked.add(at);
+            }
+        }
+        assertEquals(3 * 16, checked.size());
+    }
+}
