@@ -12,6 +12,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Scaled dot-product attention over heads, {@code softmax(scale * Q K^T + bias) V}, on {@code [B, heads, T, d]}
  * arrays, with its backward pass. Biases: key padding ({@code [B, Tk]}, 0 or a large negative number), an optional
  * position bias ({@code [heads, Tq, Tk]}, T5) and, for decoders, the causal mask.
+ *
+ * <p>FLOAT on the CPU backend with the Vector API kernels goes through {@link FusedAttention}: one (batch, head) at a
+ * time, the products and the element-wise steps of a block while it is in the cache, the dropped probabilities
+ * recomputed in backward instead of stored; the same bits as the unfused path below (DOUBLE, HALF, other backends).
  */
 public final class Attention {
     /** Added to the scores of keys that must not be attended to. */
@@ -120,7 +124,7 @@ public final class Attention {
     /**
      * Backward pass: reads {@code dCtx} (shaped like the context, may be a view), writes {@code dq, dk, dv} (shaped
      * like q, k, v; may be views) and returns the gradient of the position bias summed over the batch
-     * ({@code [h, Tq, Tk]}) when {@code wantPositionBias}, else null. Overwrites the state's probabilities.
+     * ({@code [h, Tq, Tk]}) when {@code wantPositionBias}, else null. May overwrite the state's probabilities.
      *
      * <p>With D = P * M the dropped probabilities (M the dropout mask) and G the gradient of D, the scores' gradient
      * {@code P * (M * G - rowsum(P * M * G))} equals {@code D * G - P * rowsum(D * G)}: the mask is not needed.

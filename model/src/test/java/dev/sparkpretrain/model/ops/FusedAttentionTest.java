@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link FusedAttention} against the unfused path ({@link BatchedGemm} products over whole arrays, then the
  * element-wise kernels): the same outputs, probabilities and gradients bit for bit, for self-attention on the heads of
  * a fused QKV projection (views) and for cross-attention with other key and query lengths, with and without causal
- * masks, key padding, a position bias and dropout.
+ * masks, key padding, a position bias and dropout, on one thread and split over the libnd4j threads.
  */
 class FusedAttentionTest {
     private static final long SEED = 20261129L;
@@ -44,6 +44,16 @@ class FusedAttentionTest {
             return new Run(ctxRows, probs, dq, dKv, null, dBias);
         } finally {
             FusedAttention.enabled = before;
+        }
+    }
+
+    private static Run withThreads(int threads, java.util.function.Supplier<Run> body) {
+        int saved = Nd4j.getEnvironment().maxMasterThreads();
+        try {
+            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+            return body.get();
+        } finally {
+            Nd4j.getEnvironment().setMaxMasterThreads(saved);
         }
     }
 
@@ -79,20 +89,18 @@ class FusedAttentionTest {
             long d = sh[4];
             boolean self = sh[5] == 1;
             Nd4j.getRandom().setSeed(7 + tq);
-            INDArray q;
-            INDArray k;
-            INDArray v;
-            if (self) {
-                INDArray[] qkv = heads(Nd4j.randn(DataType.FLOAT, b * tq, 3 * h * d), b, tq, 3, h, d);
-                q = qkv[0];
-                k = qkv[1];
-                v = qkv[2];
-            } else {
-                q = heads(Nd4j.randn(DataType.FLOAT, b * tq, h * d), b, tq, 1, h, d)[0];
+            // self: q, k, v of one fused projection; cross: q of its own, k and v of the memory's projection
+            INDArray[] qkv = self ? heads(Nd4j.randn(DataType.FLOAT, b * tq, 3 * h * d), b, tq, 3, h, d)
+                    : new INDArray[] {heads(Nd4j.randn(DataType.FLOAT, b * tq, h * d), b, tq, 1, h, d)[0],
+                            null, null};
+            if (!self) {
                 INDArray[] kv = heads(Nd4j.randn(DataType.FLOAT, b * tk, 2 * h * d), b, tk, 2, h, d);
-                k = kv[0];
-                v = kv[1];
+                qkv[1] = kv[0];
+                qkv[2] = kv[1];
             }
+            INDArray q = qkv[0];
+            INDArray k = qkv[1];
+            INDArray v = qkv[2];
             INDArray dCtx = heads(Nd4j.randn(DataType.FLOAT, b * tq, h * d), b, tq, 1, h, d)[0];
             INDArray mask = Nd4j.ones(DataType.FLOAT, b, tk);
             mask.putScalar(0, tk - 1, 0f);
@@ -107,11 +115,13 @@ class FusedAttentionTest {
                 double dropout = (c & 8) != 0 ? 0.3 : 0.0;
                 String at = java.util.Arrays.toString(sh) + " causal " + causal + " key bias " + (kb != null)
                         + " position bias " + (pb != null) + " dropout " + dropout;
-                Run ref = run(false, false, q, k, v, kb, pb, causal, dropout, dCtx);
-                Run fused = run(true, true, q, k, v, kb, pb, causal, dropout, dCtx);
+                Run ref = withThreads(2, () -> run(false, false, q, k, v, kb, pb, causal, dropout, dCtx));
+                Run fused = withThreads(2, () -> run(true, true, q, k, v, kb, pb, causal, dropout, dCtx));
                 // a fused forward whose backward takes the unfused path recomputes the dropped probabilities
-                Run mixed = run(true, false, q, k, v, kb, pb, causal, dropout, dCtx);
-                for (Run r : new Run[] {fused, mixed}) {
+                Run mixed = withThreads(2, () -> run(true, false, q, k, v, kb, pb, causal, dropout, dCtx));
+                // one thread: one part, one scratch block, against the two parts of the other runs
+                Run single = withThreads(1, () -> run(true, true, q, k, v, kb, pb, causal, dropout, dCtx));
+                for (Run r : new Run[] {fused, mixed, single}) {
                     assertBitEqual(ref.ctx(), r.ctx(), "context " + at);
                     assertBitEqual(ref.probs(), r.probs(), "probabilities " + at);
                     assertBitEqual(ref.dq(), r.dq(), "dq " + at);
