@@ -54,16 +54,14 @@ final class FusedAttention {
      */
     static INDArray forward(INDArray q, INDArray k, INDArray v, INDArray ctx, double scale, INDArray keyBias,
                             INDArray positionBias, boolean causal, int threshold, float keepScale, long seed) {
-        int heads = (int) q.size(1);
-        int tq = (int) q.size(2);
-        int tk = (int) k.size(2);
-        int d = (int) q.size(3);
-        int block = tq * tk;
-        int count = Math.toIntExact(q.size(0) * heads);
-        int parts = BatchedGemm.parts(count);
+        Blocks n = Blocks.of(q, k);
+        int tq = n.tq();
+        int tk = n.tk();
+        int d = n.d();
+        int block = n.block();
         boolean drop = threshold < NO_DROP;
-        INDArray p = Nd4j.createUninitialized(DataType.FLOAT, new long[] {q.size(0), heads, tq, tk}, 'c');
-        INDArray scratch = drop ? Nd4j.createUninitialized(DataType.FLOAT, new long[] {parts, block}, 'c') : null;
+        INDArray p = Nd4j.createUninitialized(DataType.FLOAT, new long[] {q.size(0), n.heads(), tq, tk}, 'c');
+        INDArray scratch = drop ? Nd4j.createUninitialized(DataType.FLOAT, new long[] {n.parts(), block}, 'c') : null;
         ByteBuffer bp = VectorKernels.bytes(p);
         ByteBuffer bs = drop ? VectorKernels.bytes(scratch) : null;
         ByteBuffer kb = keyBias == null ? null : VectorKernels.bytes(VectorKernels.dense(keyBias));
@@ -74,7 +72,7 @@ final class FusedAttention {
         Pointer cs = ctx.data().addressPointer();
         Pointer ps = p.data().addressPointer();
         Pointer ss = drop ? scratch.data().addressPointer() : null;
-        BatchedGemm.forParts(count, parts, (part, from, to) -> {
+        BatchedGemm.forParts(n.count(), n.parts(), (part, from, to) -> {
             float[] lanes = VectorKernels.lanes();
             // pointers of its own per part: JavaCPP passes address + position, and each part moves its positions
             FloatPointer pq = new FloatPointer(qs);
@@ -85,8 +83,8 @@ final class FusedAttention {
             FloatPointer pd = drop ? new FloatPointer(ss).position((long) part * block) : pp;
             ByteBuffer dropped = drop ? VectorKernels.slice(bs, (long) part * block, block) : null;
             for (int x = from; x < to; x++) {
-                long i = x / heads;
-                long j = x % heads;
+                long i = x / n.heads();
+                long j = x % n.heads();
                 long o = (long) x * block;
                 sgemm(false, true, tq, tk, d, (float) scale, at(pq, q, i, j), ld(q), at(pk, k, i, j), ld(k),
                         pp.position(o), tk);
@@ -111,19 +109,17 @@ final class FusedAttention {
     static INDArray backward(INDArray dCtx, INDArray q, INDArray k, INDArray v, INDArray p, INDArray dropped,
                              int threshold, float keepScale, long seed, double scale, INDArray dq, INDArray dk,
                              INDArray dv, boolean wantScores) {
-        int heads = (int) q.size(1);
-        int tq = (int) q.size(2);
-        int tk = (int) k.size(2);
-        int d = (int) q.size(3);
-        int block = tq * tk;
-        int count = Math.toIntExact(q.size(0) * heads);
-        int parts = BatchedGemm.parts(count);
+        Blocks n = Blocks.of(q, k);
+        int tq = n.tq();
+        int tk = n.tk();
+        int d = n.d();
+        int block = n.block();
         boolean regenerate = dropped == null && threshold < NO_DROP;
         INDArray pIn = VectorKernels.dense(p);
         INDArray dIn = dropped == null ? pIn : VectorKernels.dense(dropped);
         INDArray dS = wantScores ? Nd4j.createUninitialized(DataType.FLOAT, p.shape(), 'c') : null;
         // per part: the scores' gradient (unless it is kept whole) and the dropped probabilities (when recomputed)
-        INDArray scratch = Nd4j.createUninitialized(DataType.FLOAT, new long[] {parts, 2, block}, 'c');
+        INDArray scratch = Nd4j.createUninitialized(DataType.FLOAT, new long[] {n.parts(), 2, block}, 'c');
         ByteBuffer bp = VectorKernels.bytes(pIn);
         ByteBuffer bd = VectorKernels.bytes(dIn);
         ByteBuffer bg = VectorKernels.bytes(wantScores ? dS : scratch);
@@ -138,7 +134,7 @@ final class FusedAttention {
         Pointer gs = (wantScores ? dS : scratch).data().addressPointer();
         Pointer ds = dIn.data().addressPointer();
         Pointer ss = scratch.data().addressPointer();
-        BatchedGemm.forParts(count, parts, (part, from, to) -> {
+        BatchedGemm.forParts(n.count(), n.parts(), (part, from, to) -> {
             FloatPointer pdc = new FloatPointer(dcs);
             FloatPointer pq = new FloatPointer(qs);
             FloatPointer pk = new FloatPointer(ks);
@@ -149,15 +145,15 @@ final class FusedAttention {
             FloatPointer pg = new FloatPointer(gs);
             FloatPointer pd = new FloatPointer(regenerate ? ss : ds);
             for (int x = from; x < to; x++) {
-                long i = x / heads;
-                long j = x % heads;
+                long i = x / n.heads();
+                long j = x % n.heads();
                 long o = (long) x * block;
                 long go = wantScores ? o : (2L * part) * block;
                 long dOff = regenerate ? (2L * part + 1) * block : o;
                 FloatPointer g = pg.position(go);
                 sgemm(false, true, tq, tk, d, 1f, at(pdc, dCtx, i, j), ld(dCtx), at(pv, v, i, j), ld(v), g, tk);
                 ByteBuffer probs = VectorKernels.slice(bp, o, block);
-                ByteBuffer drops = regenerate ? VectorKernels.slice(bs, dOff, block) : VectorKernels.slice(bd, o, block);
+                ByteBuffer drops = VectorKernels.slice(regenerate ? bs : bd, dOff, block);
                 if (regenerate) {
                     VectorKernels.dropInto(probs, drops, block, (int) o, seed, threshold, keepScale);
                 }
@@ -170,6 +166,20 @@ final class FusedAttention {
             }
         });
         return dS;
+    }
+
+    /** The blocks of {@code q [B, h, Tq, d]} against {@code k [B, h, Tk, d]}: {@code count} (batch, head) pairs. */
+    private record Blocks(int heads, int tq, int tk, int d, int count, int parts) {
+        static Blocks of(INDArray q, INDArray k) {
+            int count = Math.toIntExact(q.size(0) * q.size(1));
+            return new Blocks((int) q.size(1), (int) q.size(2), (int) k.size(2), (int) q.size(3), count,
+                    BatchedGemm.parts(count));
+        }
+
+        /** Elements of one {@code [Tq, Tk]} block. */
+        int block() {
+            return tq * tk;
+        }
     }
 
     /** Pointer {@code ptr} moved to matrix (i, j) of the rank-4 array {@code x}. */

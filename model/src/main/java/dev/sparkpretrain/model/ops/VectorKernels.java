@@ -671,8 +671,8 @@ final class VectorKernels {
     }
 
     /**
-     * One block's probabilities in place: the scores {@code [tq, tk]} at {@code bs}'s start plus the key bias ({@code tk}
-     * values, or null) plus the position bias ({@code [tq, tk]}, or null), in that order as the broadcast adds before
+     * One block's probabilities in place: the scores {@code [tq, tk]} at {@code bs}'s start plus the key bias
+     * ({@code tk} values, or null) plus the position bias ({@code [tq, tk]}, or null), in that order as the broadcast adds before
      * {@link #softmaxDropout}, then its softmax of each row (causal as there, by the row's number in the block).
      */
     static void probabilityBlock(ByteBuffer bs, int tq, int tk, ByteBuffer keyBias, ByteBuffer positionBias,
