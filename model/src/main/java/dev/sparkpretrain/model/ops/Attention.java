@@ -40,9 +40,6 @@ public final class Attention {
     public record State(INDArray q, INDArray k, INDArray v, INDArray probs, INDArray droppedProbs, double scale,
                         int keepThreshold, float keepScale, long seed) {}
 
-    /** A keep threshold that keeps every element (the hash's 24 bits are below it). */
-    private static final int KEEP_ALL = 1 << 24;
-
     /**
      * Additive key-padding bias {@code [B, T]} from a 1/0 mask, or null when there is no mask or it masks nothing
      * (full or packed sequences): adding zeros changes no score, and the broadcast add over {@code [B, h, T, T]} costs
@@ -81,7 +78,7 @@ public final class Attention {
                 && (keyBias == null || keyBias.length() == q.size(0) * k.size(2))
                 && (positionBias == null || positionBias.length() == q.size(1) * q.size(2) * k.size(2))) {
             boolean drop = training && dropout > 0;
-            int threshold = drop ? FloatKernels.keepThreshold(dropout) : KEEP_ALL;
+            int threshold = drop ? FloatKernels.keepThreshold(dropout) : FusedAttention.KEEP_ALL;
             float keepScale = drop ? (float) (1 / (1 - dropout)) : 1f;
             long seed = drop ? Nd4j.getRandom().nextLong() : 0L;
             INDArray p = FusedAttention.forward(q, k, v, ctx, scale, keyBias, positionBias, causal, threshold,
@@ -116,7 +113,7 @@ public final class Attention {
         }
         BatchedGemm.product(pd, false, v, false, 1.0, ctx);
         if (state != null) {
-            state[0] = new State(q, k, v, s, pd, scale, KEEP_ALL, 1f, 0L);
+            state[0] = new State(q, k, v, s, pd, scale, FusedAttention.KEEP_ALL, 1f, 0L);
         }
         return ctx;
     }

@@ -23,7 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link BatchedGemm} splits them, each part with scratch blocks of its own.
  */
 final class FusedAttention {
-    private static final int NO_DROP = 1 << 24;
+    /** A keep threshold that keeps every element (the hash's 24 bits are below it): no dropout. */
+    static final int KEEP_ALL = 1 << 24;
 
     /** Tests switch the fused path off to compare it with the unfused one. */
     static volatile boolean enabled = true;
@@ -59,7 +60,7 @@ final class FusedAttention {
         int tk = n.tk();
         int d = n.d();
         int block = n.block();
-        boolean drop = threshold < NO_DROP;
+        boolean drop = threshold < KEEP_ALL;
         INDArray p = Nd4j.createUninitialized(DataType.FLOAT, new long[] {q.size(0), n.heads(), tq, tk}, 'c');
         INDArray scratch = drop ? Nd4j.createUninitialized(DataType.FLOAT, new long[] {n.parts(), block}, 'c') : null;
         ByteBuffer bp = VectorKernels.bytes(p);
@@ -114,7 +115,7 @@ final class FusedAttention {
         int tk = n.tk();
         int d = n.d();
         int block = n.block();
-        boolean regenerate = dropped == null && threshold < NO_DROP;
+        boolean regenerate = dropped == null && threshold < KEEP_ALL;
         INDArray pIn = VectorKernels.dense(p);
         INDArray dIn = dropped == null ? pIn : VectorKernels.dense(dropped);
         INDArray dS = wantScores ? Nd4j.createUninitialized(DataType.FLOAT, p.shape(), 'c') : null;
