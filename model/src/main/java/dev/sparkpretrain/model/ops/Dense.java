@@ -10,8 +10,17 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Dense {
     private Dense() {}
 
-    /** {@code x W + b}; {@code b} may be null. */
+    /**
+     * {@code x W + b}; {@code b} may be null. With the Vector API kernels and FLOAT arrays the bias is the GEMM's C
+     * (rows of {@code b}, beta 1): the pass that fills C replaces the zeroing a beta-0 GEMM does itself, and no bias
+     * pass follows. Each element is then {@code b + (x W)} where it was {@code (x W) + b}: the same value while the
+     * GEMM takes the inner dimension in one block (OpenBLAS adds its accumulators to C at the end of each block).
+     */
     public static INDArray forward(INDArray x, INDArray w, INDArray b) {
+        if (b != null && FloatKernels.VECTOR && FloatKernels.applies(x, w, b) && x.rank() == 2) {
+            INDArray c = VectorKernels.repeatedRows(b, Math.toIntExact(x.size(0)));
+            return Nd4j.gemm(x, w, c, false, false, 1.0, 1.0);
+        }
         INDArray y = Nd4j.gemm(x, w, false, false);
         if (b != null) {
             y.addiRowVector(b);
@@ -25,11 +34,35 @@ public final class Dense {
      */
     public static INDArray backward(INDArray x, INDArray dy, INDArray w, INDArray dW, INDArray db,
                                     boolean wantInputGradient) {
+        weightGradients(x, dy, dW, db);
+        return wantInputGradient ? Nd4j.gemm(dy, w, false, true) : null;
+    }
+
+    /**
+     * {@link #backward} adding the input gradient to {@code dxSum} ({@code [N, in]}, dense, row-major; overwritten):
+     * returns {@code dxSum += dy W^T}, the GEMM's beta 1 doing the add of a residual connection's two gradient paths
+     * (bit for bit the separate add's value while the GEMM takes the inner dimension in one block).
+     */
+    public static INDArray backwardAdding(INDArray x, INDArray dy, INDArray w, INDArray dW, INDArray db,
+                                          INDArray dxSum) {
+        weightGradients(x, dy, dW, db);
+        return Nd4j.gemm(dy, w, dxSum, false, true, 1.0, 1.0);
+    }
+
+    /**
+     * {@code dW = x^T dy} and {@code db = sum_rows(dy)} ({@code db} may be null); with the Vector API kernels the
+     * bias sums in one chunked pass over {@code dy} (a ones-vector GEMM packs {@code dy} first).
+     */
+    private static void weightGradients(INDArray x, INDArray dy, INDArray dW, INDArray db) {
         Nd4j.gemm(x, dy, dW, true, false, 1.0, 0.0);
-        if (db != null) {
+        if (db == null) {
+            return;
+        }
+        if (FloatKernels.VECTOR && FloatKernels.applies(dy, db)) {
+            VectorKernels.productColumnSums(dy, null, null, db);
+        } else {
             columnSums(dy, db);
         }
-        return wantInputGradient ? Nd4j.gemm(dy, w, false, true) : null;
     }
 
     /**
