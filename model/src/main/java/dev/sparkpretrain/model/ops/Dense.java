@@ -11,16 +11,10 @@ public final class Dense {
     private Dense() {}
 
     /**
-     * {@code x W + b}; {@code b} may be null. With the Vector API kernels and FLOAT arrays the bias is the GEMM's C
-     * (rows of {@code b}, beta 1): the pass that fills C replaces the zeroing a beta-0 GEMM does itself, and no bias
-     * pass follows. Each element is then {@code b + (x W)} where it was {@code (x W) + b}: the same value while the
-     * GEMM takes the inner dimension in one block (OpenBLAS adds its accumulators to C at the end of each block).
+     * {@code x W + b}; {@code b} may be null. (The bias as the GEMM's C, rows of {@code b} with beta 1, was tried: the
+     * fill and OpenBLAS reading C cost more than libnd4j's broadcast add after a beta-0 GEMM, see BENCHMARKS.)
      */
     public static INDArray forward(INDArray x, INDArray w, INDArray b) {
-        if (b != null && FloatKernels.VECTOR && FloatKernels.applies(x, w, b) && x.rank() == 2) {
-            INDArray c = VectorKernels.repeatedRows(b, Math.toIntExact(x.size(0)));
-            return Nd4j.gemm(x, w, c, false, false, 1.0, 1.0);
-        }
         INDArray y = Nd4j.gemm(x, w, false, false);
         if (b != null) {
             y.addiRowVector(b);

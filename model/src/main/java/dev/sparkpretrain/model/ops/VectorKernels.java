@@ -346,10 +346,15 @@ final class VectorKernels {
         ByteBuffer bm = m == null ? null : buffer(m);
         ByteBuffer bf = m == null ? null : buffer(dOut);
         boolean second = m != null || dBias != null;
+        // blocks of ~8 KB: the product pass reads dx back from the L1 cache
+        int block = Math.max(1, 2048 / h);
         FloatKernels.columnSumChunks(rows, h, new INDArray[] {dGamma, dBeta, dBias}, (sums, r0, r1) -> {
-            normBackwardRows(bd, bh, bi, g, centred, h, br, bo, sums[0], sums[1], r0, r1);
-            if (second) {
-                productRows(bo, bm, bf, sums[2], h, r0, r1);
+            for (int b0 = r0; b0 < r1; b0 += block) {
+                int b1 = Math.min(r1, b0 + block);
+                normBackwardRows(bd, bh, bi, g, centred, h, br, bo, sums[0], sums[1], b0, b1);
+                if (second) {
+                    productRows(bo, bm, bf, sums[2], h, b0, b1);
+                }
             }
         });
         return new INDArray[] {dx, dOut};
@@ -620,27 +625,6 @@ final class VectorKernels {
                 sums[j] += v;
             }
         }
-    }
-
-    /** A new {@code [rows, w]} array each of whose rows is {@code bias [w]}: the C of a GEMM with beta 1. */
-    static INDArray repeatedRows(INDArray bias, int rows) {
-        float[] b = FloatKernels.read(bias);
-        int w = b.length;
-        INDArray c = fresh(rows, w);
-        ByteBuffer bc = buffer(c);
-        int vw = F.loopBound(w);
-        FloatKernels.forChunks(rows, w, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                int o = r * w;
-                for (int j = 0; j < vw; j += L) {
-                    store(FloatVector.fromArray(F, b, j), bc, o + j);
-                }
-                for (int j = vw; j < w; j++) {
-                    bc.putFloat((o + j) << 2, b[j]);
-                }
-            }
-        });
-        return c;
     }
 
     // ---------------------------------------------------------------- attention

@@ -162,22 +162,13 @@ class ResidualTest {
     }
 
     @Test
-    void denseBiasAndAccumulatedInputGradientMatchTheSeparateAdds() {
+    void denseAccumulatedInputGradientAndBiasSumsMatchTheSeparateSteps() {
         // inner dimensions of the tiny and mini models' projections (one GEMM block: bit for bit) and wider ones
         for (int k : new int[] {7, 128, 256, 512, 1024}) {
             String at = "K=" + k;
             Nd4j.getRandom().setSeed(53);
             INDArray x = Nd4j.randn(DataType.FLOAT, 300, k);
             INDArray w = Nd4j.randn(DataType.FLOAT, k, 45).muli(0.1);
-            INDArray b = Nd4j.randn(DataType.FLOAT, 45);
-            INDArray expected = Nd4j.gemm(x, w, false, false).addiRowVector(b);
-            INDArray y = Dense.forward(x, w, b);
-            if (k <= 256) {
-                assertSame(expected, y, "forward " + at);
-            } else {
-                assertTrue(relativeDiff(y, expected) < 1e-6, "forward " + at + " " + relativeDiff(y, expected));
-            }
-
             INDArray dy = Nd4j.randn(DataType.FLOAT, 300, 45);
             INDArray residual = Nd4j.randn(DataType.FLOAT, 300, k);
             INDArray eW = Nd4j.zeros(DataType.FLOAT, k, 45);
