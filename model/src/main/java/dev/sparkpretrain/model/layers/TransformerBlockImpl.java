@@ -241,11 +241,11 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
                     true);
             dHidden.muli(ffnLinear);
         }
-        INDArray dPre = c.getActivation().backward(ffnPre, ffnAct, dHidden, biasGrad("b1"));
+        INDArray dPre = c.getActivation().backward(ffnPre, ffnAct, dHidden);
         if (dLinearIn == null && !pre()) {
-            return Dense.backwardAdding(ffnIn, dPre, param("W1"), grad("W1"), null, dSum);
+            return Dense.backwardAdding(ffnIn, dPre, param("W1"), grad("W1"), biasGrad("b1"), dSum);
         }
-        INDArray dIn = Dense.backward(ffnIn, dPre, param("W1"), grad("W1"), null, true);
+        INDArray dIn = Dense.backward(ffnIn, dPre, param("W1"), grad("W1"), biasGrad("b1"), true);
         if (dLinearIn != null) {
             dIn.addi(dLinearIn);
         }

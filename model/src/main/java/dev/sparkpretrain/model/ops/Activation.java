@@ -43,12 +43,6 @@ public enum Activation {
         public INDArray backward(INDArray u, Result r, INDArray dy) {
             return dy.muli(r.aux());
         }
-
-        @Override
-        public INDArray backward(INDArray u, Result r, INDArray dy, INDArray dBias) {
-            INDArray fused = derivativeTimes(dy, r, dBias);
-            return fused != null ? fused : super.backward(u, r, dy, dBias);
-        }
     },
     /**
      * The tanh approximation {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))} of google-research/bert's and
@@ -79,12 +73,6 @@ public enum Activation {
         @Override
         public INDArray backward(INDArray u, Result r, INDArray dy) {
             return dy.muli(r.aux());
-        }
-
-        @Override
-        public INDArray backward(INDArray u, Result r, INDArray dy, INDArray dBias) {
-            INDArray fused = derivativeTimes(dy, r, dBias);
-            return fused != null ? fused : super.backward(u, r, dy, dBias);
         }
     },
     /** ReLU, as T5 v1.0. */
@@ -160,28 +148,4 @@ public enum Activation {
 
     /** Gradient with respect to {@code u} given the forward result; may overwrite and return {@code dy}. */
     public abstract INDArray backward(INDArray u, Result forward, INDArray dy);
-
-    /**
-     * {@link #backward(INDArray, Result, INDArray)} that also writes the gradient of the bias that
-     * {@link #forward(INDArray, INDArray)} added, {@code colsum(du)}, into {@code dBias} (may be null). The GELUs of
-     * FLOAT arrays take the sums in the pass that multiplies by their derivative (a pass over {@code [N, F]} less).
-     */
-    public INDArray backward(INDArray u, Result forward, INDArray dy, INDArray dBias) {
-        INDArray du = backward(u, forward, dy);
-        if (dBias != null) {
-            Dense.columnSums(du, dBias);
-        }
-        return du;
-    }
-
-    /**
-     * {@code dy * aux} in place with its column sums into {@code dBias} when the Vector API kernels apply (a bias,
-     * FLOAT arrays), else null: the same product, the sums in fixed chunks of rows.
-     */
-    private static INDArray derivativeTimes(INDArray dy, Result r, INDArray dBias) {
-        if (dBias == null || !FloatKernels.VECTOR || !FloatKernels.applies(dy, r.aux(), dBias)) {
-            return null;
-        }
-        return VectorKernels.productColumnSums(dy, r.aux(), dy, dBias);
-    }
 }

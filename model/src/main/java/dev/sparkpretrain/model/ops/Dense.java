@@ -43,18 +43,10 @@ public final class Dense {
         return Nd4j.gemm(dy, w, dxSum, false, true, 1.0, 1.0);
     }
 
-    /**
-     * {@code dW = x^T dy} and {@code db = sum_rows(dy)} ({@code db} may be null); with the Vector API kernels the
-     * bias sums in one chunked pass over {@code dy} (a ones-vector GEMM packs {@code dy} first).
-     */
+    /** {@code dW = x^T dy} and {@code db = sum_rows(dy)} ({@code db} may be null). */
     private static void weightGradients(INDArray x, INDArray dy, INDArray dW, INDArray db) {
         Nd4j.gemm(x, dy, dW, true, false, 1.0, 0.0);
-        if (db == null) {
-            return;
-        }
-        if (FloatKernels.VECTOR && FloatKernels.applies(dy, db)) {
-            VectorKernels.productColumnSums(dy, null, null, db);
-        } else {
+        if (db != null) {
             columnSums(dy, db);
         }
     }

@@ -598,33 +598,66 @@ final class VectorKernels {
         return o;
     }
 
-    /** Rows [r0, r1) of {@code p = a * b} (bb may be null) into bo (may be null, or ba), colsum(p) added to sums. */
+    /**
+     * Rows [r0, r1) of {@code p = a * b} (bb may be null) into bo (may be null, or ba), colsum(p) added to sums. Column
+     * by column of vectors, the sum in a register down the rows (in row order, as a row-by-row pass would add them):
+     * a row-by-row pass loading and storing the sums for every vector ran at ~60% of the speed of OpenBLAS's ones-vector
+     * GEMM. One small loop per case, no branches inside.
+     */
     private static void productRows(ByteBuffer ba, ByteBuffer bb, ByteBuffer bo, float[] sums, int w, int r0,
                                     int r1) {
         int vw = F.loopBound(w);
-        for (int r = r0; r < r1; r++) {
-            int o = r * w;
-            for (int j = 0; j < vw; j += L) {
-                FloatVector v = load(ba, o + j);
-                if (bb != null) {
-                    v = v.mul(load(bb, o + j));
-                }
-                if (bo != null) {
-                    store(v, bo, o + j);
-                }
-                v.add(FloatVector.fromArray(F, sums, j)).intoArray(sums, j);
-            }
-            for (int j = vw; j < w; j++) {
-                float v = ba.getFloat((o + j) << 2);
-                if (bb != null) {
-                    v *= bb.getFloat((o + j) << 2);
-                }
-                if (bo != null) {
-                    bo.putFloat((o + j) << 2, v);
-                }
-                sums[j] += v;
+        for (int j = 0; j < vw; j += L) {
+            if (bb == null) {
+                columnSum(ba, sums, w, j, r0, r1);
+            } else if (bo == null) {
+                productColumnSum(ba, bb, sums, w, j, r0, r1);
+            } else {
+                productColumn(ba, bb, bo, sums, w, j, r0, r1);
             }
         }
+        for (int j = vw; j < w; j++) {
+            float s = sums[j];
+            for (int r = r0; r < r1; r++) {
+                int i = (r * w + j) << 2;
+                float v = ba.getFloat(i);
+                if (bb != null) {
+                    v *= bb.getFloat(i);
+                }
+                if (bo != null) {
+                    bo.putFloat(i, v);
+                }
+                s += v;
+            }
+            sums[j] = s;
+        }
+    }
+
+    private static void columnSum(ByteBuffer ba, float[] sums, int w, int j, int r0, int r1) {
+        FloatVector acc = FloatVector.fromArray(F, sums, j);
+        for (int r = r0; r < r1; r++) {
+            acc = acc.add(load(ba, r * w + j));
+        }
+        acc.intoArray(sums, j);
+    }
+
+    private static void productColumnSum(ByteBuffer ba, ByteBuffer bb, float[] sums, int w, int j, int r0, int r1) {
+        FloatVector acc = FloatVector.fromArray(F, sums, j);
+        for (int r = r0; r < r1; r++) {
+            acc = acc.add(load(ba, r * w + j).mul(load(bb, r * w + j)));
+        }
+        acc.intoArray(sums, j);
+    }
+
+    private static void productColumn(ByteBuffer ba, ByteBuffer bb, ByteBuffer bo, float[] sums, int w, int j, int r0,
+                                      int r1) {
+        FloatVector acc = FloatVector.fromArray(F, sums, j);
+        for (int r = r0; r < r1; r++) {
+            FloatVector v = load(ba, r * w + j).mul(load(bb, r * w + j));
+            store(v, bo, r * w + j);
+            acc = acc.add(v);
+        }
+        acc.intoArray(sums, j);
     }
 
     // ---------------------------------------------------------------- attention

@@ -1,6 +1,5 @@
 package dev.sparkpretrain.model.bench;
 
-import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.ops.Dense;
 import dev.sparkpretrain.model.ops.Dropout;
 import dev.sparkpretrain.model.ops.Norm;
@@ -18,16 +17,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The element-wise work around a BERT (post-norm) block's GEMMs, fused ({@link Residual}, {@link Dense}'s accumulated
- * dx and bias sums, the GELU backward's bias sums) against the unfused steps it replaced, alternated call by
- * call in one JVM and timed in CPU time of the calling thread: on a shared machine the A/B difference of a few
- * percent of a training step is below the noise of separate whole-model runs. Each call runs in a workspace, as
- * the layers do in training (fresh arrays outside one cost page faults that would swamp the passes). Shapes of one tiny-MLM replica
- * (N = 16 x 128 rows, H 128, F 512) unless given.
+ * The element-wise work around a BERT (post-norm) block's output projections, fused ({@link Residual} and
+ * {@link Dense#backwardAdding}) against the unfused steps they replaced, alternated call by call in one JVM and timed
+ * in CPU time of the calling thread: on a shared machine the A/B difference of a few percent of a training step is
+ * below the noise of separate whole-model runs. Each call runs in a workspace, as the layers do in training (fresh
+ * arrays outside one cost page faults that would swamp the passes). Shapes of one tiny-MLM replica (N = 16 x 128
+ * rows, H 128) unless given.
  *
  * <pre>
  * OMP_NUM_THREADS=1 java --add-modules=jdk.incubator.vector -cp ... \
- *     dev.sparkpretrain.model.bench.SublayerPassesBenchmark [rows] [hidden] [ffn] [iterations]
+ *     dev.sparkpretrain.model.bench.SublayerPassesBenchmark [rows] [hidden] [iterations]
  * </pre>
  */
 public final class SublayerPassesBenchmark {
@@ -53,26 +52,17 @@ public final class SublayerPassesBenchmark {
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 2048;
         int h = args.length > 1 ? Integer.parseInt(args[1]) : 128;
-        int f = args.length > 2 ? Integer.parseInt(args[2]) : 512;
-        int iterations = args.length > 3 ? Integer.parseInt(args[3]) : 300;
+        int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 300;
         Nd4j.getRandom().setSeed(1);
         INDArray ctx = Nd4j.randn(DataType.FLOAT, n, h);
         INDArray x = Nd4j.randn(DataType.FLOAT, n, h);
-        INDArray hidden = Nd4j.randn(DataType.FLOAT, n, f);
         INDArray wo = Nd4j.randn(DataType.FLOAT, h, h).muli(0.05);
-        INDArray w1 = Nd4j.randn(DataType.FLOAT, h, f).muli(0.05);
-        INDArray w2 = Nd4j.randn(DataType.FLOAT, f, h).muli(0.05);
         INDArray bo = Nd4j.randn(DataType.FLOAT, h);
-        INDArray b1 = Nd4j.randn(DataType.FLOAT, f);
         INDArray gamma = Nd4j.rand(DataType.FLOAT, h).addi(0.5);
         INDArray beta = Nd4j.randn(DataType.FLOAT, h);
         INDArray dy = Nd4j.randn(DataType.FLOAT, n, h);
-        INDArray dHidden = Nd4j.randn(DataType.FLOAT, n, f);
         INDArray dWo = Nd4j.zeros(DataType.FLOAT, h, h);
-        INDArray dW1 = Nd4j.zeros(DataType.FLOAT, h, f);
-        INDArray dW2 = Nd4j.zeros(DataType.FLOAT, f, h);
         INDArray dBo = Nd4j.zeros(DataType.FLOAT, h);
-        INDArray dB1 = Nd4j.zeros(DataType.FLOAT, f);
         INDArray dG = Nd4j.zeros(DataType.FLOAT, h);
         INDArray dB = Nd4j.zeros(DataType.FLOAT, h);
         double p = 0.1;
@@ -81,10 +71,9 @@ public final class SublayerPassesBenchmark {
         Residual.forward(Nd4j.gemm(ctx, wo, false, false), bo, x, p, true, post, state);
         Norm.State normState = state[0].norm();
         INDArray mask = state[0].mask();
-        Activation.Result act = Activation.GELU.forward(Nd4j.gemm(x, w1, false, false), b1);
 
-        System.out.printf(Locale.ROOT, "rows %d, hidden %d, ffn %d, %d iterations each, CPU ms per call "
-                + "(median, quartiles); load %s%n", n, h, f, iterations, loadAverage());
+        System.out.printf(Locale.ROOT, "rows %d, hidden %d, %d iterations each, CPU ms per call "
+                + "(median, quartiles); load %s%n", n, h, iterations, loadAverage());
         compare("output projection + bias + dropout + residual + layer norm (forward)", iterations,
                 () -> {
                     INDArray out = Nd4j.gemm(ctx, wo, false, false).addiRowVector(bo);
@@ -105,23 +94,6 @@ public final class SublayerPassesBenchmark {
                     INDArray[] d = Residual.backward(dy, new Residual.State(mask, normState), post, dBo);
                     return Dense.backwardAdding(ctx, d[1], wo, dWo, null, d[0]);
                 });
-        compare("GELU backward + W1 backward with b1's gradient", iterations,
-                () -> {
-                    INDArray dPre = Activation.GELU.backward(null, act, dHidden.dup());
-                    Dense.columnSums(dPre, dB1);
-                    return Dense.backward(x, dPre, w1, dW1, null, true);
-                },
-                () -> {
-                    INDArray dPre = Activation.GELU.backward(null, act, dHidden.dup(), dB1);
-                    return Dense.backward(x, dPre, w1, dW1, null, true);
-                });
-        compare("W2 backward with b2's gradient (Dense.backward's column sums)", iterations,
-                () -> {
-                    INDArray d = Dense.backward(hidden, dy, w2, dW2, null, true);
-                    Dense.columnSums(dy, dBo);
-                    return d;
-                },
-                () -> Dense.backward(hidden, dy, w2, dW2, dBo, true));
     }
 
     private static String loadAverage() {
