@@ -590,8 +590,13 @@ final class VectorKernels {
         ByteBuffer ba = buffer(ad);
         ByteBuffer bb = bd == null ? null : buffer(bd);
         ByteBuffer bo = o == null ? null : buffer(o);
-        FloatKernels.columnSumChunks(rows, w, new INDArray[] {sum},
-                (sums, r0, r1) -> productRows(ba, bb, bo, sums[0], w, r0, r1));
+        // blocks of ~8 KB of rows: productRows goes down columns, which within a block stay in the L1 cache
+        int block = Math.max(1, 2048 / w);
+        FloatKernels.columnSumChunks(rows, w, new INDArray[] {sum}, (sums, r0, r1) -> {
+            for (int b0 = r0; b0 < r1; b0 += block) {
+                productRows(ba, bb, bo, sums[0], w, b0, Math.min(r1, b0 + block));
+            }
+        });
         if (o != null && o != ad && o != out) {
             out.assign(o);
         }

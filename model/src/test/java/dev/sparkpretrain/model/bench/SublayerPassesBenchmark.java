@@ -17,7 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The element-wise work around a BERT (post-norm) block's output projections, fused ({@link Residual} and
+ * The element-wise work around a block's output projections (BERT's post-norm, GPT's and T5's pre-norm), fused ({@link Residual} and
  * {@link Dense#backwardAdding}) against the unfused steps they replaced, alternated call by call in one JVM and timed
  * in CPU time of the calling thread: on a shared machine the A/B difference of a few percent of a training step is
  * below the noise of separate whole-model runs. Each call runs in a workspace, as the layers do in training (fresh
@@ -93,6 +93,23 @@ public final class SublayerPassesBenchmark {
                 () -> {
                     INDArray[] d = Residual.backward(dy, new Residual.State(mask, normState), post, dBo);
                     return Dense.backwardAdding(ctx, d[1], wo, dWo, null, d[0]);
+                });
+        compare("pre-norm: output projection + bias + dropout + residual (forward)", iterations,
+                () -> {
+                    INDArray out = Nd4j.gemm(ctx, wo, false, false).addiRowVector(bo);
+                    return Dropout.residual(out, x, p, true)[0];
+                },
+                () -> Residual.forward(Nd4j.gemm(ctx, wo, false, false), bo, x, p, true, null,
+                        new Residual.State[1]));
+        compare("pre-norm: dropout + output projection backward with bo's sums", iterations,
+                () -> {
+                    INDArray dOut = dy.mul(mask);
+                    Dense.columnSums(dOut, dBo);
+                    return Dense.backward(ctx, dOut, wo, dWo, null, true);
+                },
+                () -> {
+                    INDArray[] d = Residual.backward(dy, new Residual.State(mask, null), null, dBo);
+                    return Dense.backward(ctx, d[1], wo, dWo, null, true);
                 });
     }
 
