@@ -576,9 +576,10 @@ final class VectorKernels {
     /**
      * {@code p = a * b} over rows of the last dimension ({@code b} may be null: {@code p = a}) written into
      * {@code out} when not null ({@code a} itself for in place, or a new dense array alike in shape), and
-     * {@code colsum(p)} into {@code sum}: a layer's bias gradient taken in the pass that produces the gradient of
-     * its output (the GELU's derivative, a residual dropout's mask), instead of a GEMM with a ones vector over the
-     * finished array. Sums in fixed chunks ({@link FloatKernels#columnSumChunks}). Returns what was written into
+     * {@code colsum(p)} into {@code sum}: the output projection's bias gradient taken in the pass through a
+     * pre-norm sublayer's residual dropout ({@link Residual#backward}). Alone, as a plain column sum, it is no faster
+     * than OpenBLAS's ones-vector GEMM ({@link Dense#columnSums}; see BENCHMARKS). Sums in fixed chunks
+     * ({@link FloatKernels#columnSumChunks}), per block of ~8 KB of rows. Returns what was written into
      * (a dense copy of {@code a} when {@code out} is {@code a} but {@code a} is not dense), or null.
      */
     static INDArray productColumnSums(INDArray a, INDArray b, INDArray out, INDArray sum) {
