@@ -4,8 +4,8 @@ import dev.sparkpretrain.model.ops.Layout;
 import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.ops.Attention;
 import dev.sparkpretrain.model.ops.Dense;
-import dev.sparkpretrain.model.ops.Dropout;
 import dev.sparkpretrain.model.ops.Norm;
+import dev.sparkpretrain.model.ops.Residual;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,10 +21,10 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
     /** What one attention sublayer keeps for backward. */
     private static final class AttentionState {
         INDArray in;           // [N, H] input of the projections (normalised for PRE)
-        Norm.State norm;
+        Norm.State norm;       // PRE: the input's norm (POST: in res)
         Attention.State core;
         INDArray ctx;          // [N, h*d] merged heads
-        INDArray drop;         // residual-branch dropout mask
+        Residual.State res;    // residual-branch dropout mask, POST: the output's norm
         INDArray memory;       // [B*S, H] cross-attention keys/values source
         long memTime;
     }
@@ -34,12 +34,12 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
     private AttentionState self;
     private AttentionState cross;
     private INDArray ffnIn;
-    private Norm.State ffnNorm;
+    private Norm.State ffnNorm;   // PRE only
     private INDArray ffnPre;
     private Activation.Result ffnAct;
     private INDArray ffnLinear;   // gated only: x W1linear (+ b1linear)
     private INDArray ffnHidden;   // input of W2: act(x W1), times ffnLinear when gated
-    private INDArray ffnDrop;
+    private Residual.State ffnRes;
 
     public TransformerBlockImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -63,15 +63,39 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
                 c.getNormEps(), st);
     }
 
-    private INDArray normBackward(String prefix, INDArray dy, Norm.State st) {
-        return normBackward(prefix, dy, st, null);
-    }
-
     /** The norm's input gradient plus {@code residual} (may be null), in one pass for FLOAT. */
     private INDArray normBackward(String prefix, INDArray dy, Norm.State st, INDArray residual) {
         TransformerBlock c = layerConf();
         return c.getNorm().backward(dy, st, param(prefix + "g"), grad(prefix + "g"),
                 c.getNorm().hasBias() ? grad(prefix + "b") : null, residual);
+    }
+
+    /**
+     * {@code x + dropout(out + b)}, then (POST) the sublayer's norm {@code prefix}: the residual connection around
+     * a sublayer's output projection {@code out} (its GEMM without the bias), fused by {@link Residual}.
+     */
+    private INDArray residual(String prefix, INDArray out, INDArray b, INDArray x, boolean training,
+                              Residual.State[] st) {
+        return Residual.forward(out, b, x, layerConf().getHiddenDropout(), training, postNorm(prefix, false), st);
+    }
+
+    /** Returns {dSum, dOut}, see {@link Residual#backward}; writes the bias and (POST) the norm's gradients. */
+    private INDArray[] residualBackward(String prefix, INDArray dy, Residual.State st, String bias) {
+        return Residual.backward(dy, st, postNorm(prefix, true), biasGrad(bias));
+    }
+
+    /**
+     * The norm {@code prefix} after the residual sum (POST), or null (PRE); with its gradient views in backward (there
+     * are none in an inference forward pass).
+     */
+    private Residual.PostNorm postNorm(String prefix, boolean backward) {
+        if (pre()) {
+            return null;
+        }
+        TransformerBlock c = layerConf();
+        boolean beta = c.getNorm().hasBias();
+        return new Residual.PostNorm(c.getNorm(), param(prefix + "g"), beta ? param(prefix + "b") : null,
+                c.getNormEps(), backward ? grad(prefix + "g") : null, backward && beta ? grad(prefix + "b") : null);
     }
 
     /** {@code [B*T, h*d]} rows of this block's batch as a {@code [B, h, T, d]} view. */
@@ -128,16 +152,10 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
                 headsOf(self.ctx), scale(), Attention.keyBias(inputMask(0), batch, time), positionBias, c.isCausal(),
                 c.getAttentionDropout(), training, core);
         self.core = core[0];
-        INDArray out = Dense.forward(self.ctx, param("Wo"), bias("bo"));
-        INDArray[] dropped = Dropout.residual(out, x, c.getHiddenDropout(), training);
-        self.drop = dropped[1];
-        INDArray sum = dropped[0];
-        if (pre()) {
-            self.norm = st[0];
-            return sum;
-        }
-        INDArray y = norm("ln1", sum, st);
         self.norm = st[0];
+        Residual.State[] res = new Residual.State[1];
+        INDArray y = residual("ln1", Dense.forward(self.ctx, param("Wo"), null), bias("bo"), x, training, res);
+        self.res = res[0];
         return y;
     }
 
@@ -159,16 +177,10 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
                 Attention.keyBias(inputMask(c.numInputs() - 1), batch, cross.memTime), null, false,
                 c.getAttentionDropout(), training, core);
         cross.core = core[0];
-        INDArray out = Dense.forward(cross.ctx, param("Wo2"), bias("bo2"));
-        INDArray[] dropped = Dropout.residual(out, x, c.getHiddenDropout(), training);
-        cross.drop = dropped[1];
-        INDArray sum = dropped[0];
-        if (pre()) {
-            cross.norm = st[0];
-            return sum;
-        }
-        INDArray y = norm("lnx", sum, st);
         cross.norm = st[0];
+        Residual.State[] res = new Residual.State[1];
+        INDArray y = residual("lnx", Dense.forward(cross.ctx, param("Wo2"), null), bias("bo2"), x, training, res);
+        cross.res = res[0];
         return y;
     }
 
@@ -181,16 +193,10 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         ffnAct = c.getActivation().forward(ffnPre, bias("b1"));
         ffnLinear = c.isGatedFeedForward() ? Dense.forward(ffnIn, param("W1linear"), bias("b1linear")) : null;
         ffnHidden = ffnLinear == null ? ffnAct.y() : ffnAct.y().mul(ffnLinear);
-        INDArray f = Dense.forward(ffnHidden, param("W2"), bias("b2"));
-        INDArray[] dropped = Dropout.residual(f, x, c.getHiddenDropout(), training);
-        ffnDrop = dropped[1];
-        INDArray sum = dropped[0];
-        if (pre()) {
-            ffnNorm = st[0];
-            return sum;
-        }
-        INDArray y = norm("ln2", sum, st);
         ffnNorm = st[0];
+        Residual.State[] res = new Residual.State[1];
+        INDArray y = residual("ln2", Dense.forward(ffnHidden, param("W2"), null), bias("b2"), x, training, res);
+        ffnRes = res[0];
         return y;
     }
 
@@ -224,9 +230,9 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
      */
     private INDArray feedForwardBackward(INDArray dy) {
         TransformerBlock c = layerConf();
-        INDArray dSum = pre() ? dy : normBackward("ln2", dy, ffnNorm);
-        INDArray df = ffnDrop == null ? dSum : dSum.mul(ffnDrop);
-        INDArray dHidden = Dense.backward(ffnHidden, df, param("W2"), grad("W2"), biasGrad("b2"), true);
+        INDArray[] dRes = residualBackward("ln2", dy, ffnRes, "b2");
+        INDArray dSum = dRes[0];
+        INDArray dHidden = Dense.backward(ffnHidden, dRes[1], param("W2"), grad("W2"), null, true);
         INDArray dLinearIn = null;
         if (ffnLinear != null) {
             // hidden = act * linear: d linear = dHidden * act, d act = dHidden * linear
@@ -236,6 +242,9 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
             dHidden.muli(ffnLinear);
         }
         INDArray dPre = c.getActivation().backward(ffnPre, ffnAct, dHidden);
+        if (dLinearIn == null && !pre()) {
+            return Dense.backwardAdding(ffnIn, dPre, param("W1"), grad("W1"), biasGrad("b1"), dSum);
+        }
         INDArray dIn = Dense.backward(ffnIn, dPre, param("W1"), grad("W1"), biasGrad("b1"), true);
         if (dLinearIn != null) {
             dIn.addi(dLinearIn);
@@ -248,17 +257,19 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         TransformerBlock c = layerConf();
         long heads = c.getNumHeads();
         long d = c.getHeadSize();
-        INDArray dSum = pre() ? dy : normBackward("lnx", dy, cross.norm);
-        INDArray dOut = cross.drop == null ? dSum : dSum.mul(cross.drop);
-        INDArray dCtx = headsOf(Dense.backward(cross.ctx, dOut, param("Wo2"), grad("Wo2"), biasGrad("bo2"), true));
+        INDArray[] dRes = residualBackward("lnx", dy, cross.res, "bo2");
+        INDArray dSum = dRes[0];
+        INDArray dCtx = headsOf(Dense.backward(cross.ctx, dRes[1], param("Wo2"), grad("Wo2"), null, true));
         INDArray dq = Nd4j.createUninitialized(dy.dataType(), new long[] {batch * time, heads * d}, 'c');
         INDArray dKv = Nd4j.createUninitialized(dy.dataType(), new long[] {batch * cross.memTime, 2 * heads * d}, 'c');
         INDArray dKvHeads = Attention.heads(dKv, batch, cross.memTime, 2, heads, d);
         Attention.backward(dCtx, cross.core, headsOf(dq), Attention.part(dKvHeads, 0), Attention.part(dKvHeads, 1),
                 false);
         INDArray dMemory = Dense.backward(cross.memory, dKv, param("Wkv2"), grad("Wkv2"), biasGrad("bkv2"), true);
-        INDArray dIn = Dense.backward(cross.in, dq, param("Wq2"), grad("Wq2"), biasGrad("bq2"), true);
-        INDArray dx = pre() ? normBackward("lnx", dIn, cross.norm, dSum) : dIn.addi(dSum);
+        INDArray dx = pre()
+                ? normBackward("lnx", Dense.backward(cross.in, dq, param("Wq2"), grad("Wq2"), biasGrad("bq2"), true),
+                        cross.norm, dSum)
+                : Dense.backwardAdding(cross.in, dq, param("Wq2"), grad("Wq2"), biasGrad("bq2"), dSum);
         return new INDArray[] {dx, dMemory};
     }
 
@@ -267,15 +278,17 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         TransformerBlock c = layerConf();
         long heads = c.getNumHeads();
         long d = c.getHeadSize();
-        INDArray dSum = pre() ? dy : normBackward("ln1", dy, self.norm);
-        INDArray dOut = self.drop == null ? dSum : dSum.mul(self.drop);
-        INDArray dCtx = headsOf(Dense.backward(self.ctx, dOut, param("Wo"), grad("Wo"), biasGrad("bo"), true));
+        INDArray[] dRes = residualBackward("ln1", dy, self.res, "bo");
+        INDArray dSum = dRes[0];
+        INDArray dCtx = headsOf(Dense.backward(self.ctx, dRes[1], param("Wo"), grad("Wo"), null, true));
         INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), new long[] {batch * time, 3 * heads * d}, 'c');
         INDArray dSplit = Attention.heads(dQkv, batch, time, 3, heads, d);
         INDArray dBias = Attention.backward(dCtx, self.core, Attention.part(dSplit, 0), Attention.part(dSplit, 1),
                 Attention.part(dSplit, 2), wantPositionBias);
-        INDArray dIn = Dense.backward(self.in, dQkv, param("Wqkv"), grad("Wqkv"), biasGrad("bqkv"), true);
-        INDArray dx = pre() ? normBackward("ln1", dIn, self.norm, dSum) : dIn.addi(dSum);
+        INDArray dx = pre()
+                ? normBackward("ln1", Dense.backward(self.in, dQkv, param("Wqkv"), grad("Wqkv"), biasGrad("bqkv"),
+                        true), self.norm, dSum)
+                : Dense.backwardAdding(self.in, dQkv, param("Wqkv"), grad("Wqkv"), biasGrad("bqkv"), dSum);
         return new INDArray[] {dx, dBias};
     }
 
@@ -289,6 +302,6 @@ public class TransformerBlockImpl extends ParameterizedLayerImpl<TransformerBloc
         ffnAct = null;
         ffnLinear = null;
         ffnHidden = null;
-        ffnDrop = null;
+        ffnRes = null;
     }
 }

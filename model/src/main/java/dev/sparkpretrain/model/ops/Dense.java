@@ -10,7 +10,10 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Dense {
     private Dense() {}
 
-    /** {@code x W + b}; {@code b} may be null. */
+    /**
+     * {@code x W + b}; {@code b} may be null. (The bias as the GEMM's C, rows of {@code b} with beta 1, was tried: the
+     * fill and OpenBLAS reading C cost more than libnd4j's broadcast add after a beta-0 GEMM, see BENCHMARKS.)
+     */
     public static INDArray forward(INDArray x, INDArray w, INDArray b) {
         INDArray y = Nd4j.gemm(x, w, false, false);
         if (b != null) {
@@ -25,11 +28,27 @@ public final class Dense {
      */
     public static INDArray backward(INDArray x, INDArray dy, INDArray w, INDArray dW, INDArray db,
                                     boolean wantInputGradient) {
+        weightGradients(x, dy, dW, db);
+        return wantInputGradient ? Nd4j.gemm(dy, w, false, true) : null;
+    }
+
+    /**
+     * {@link #backward} adding the input gradient to {@code dxSum} ({@code [N, in]}, dense, row-major; overwritten):
+     * returns {@code dxSum += dy W^T}, the GEMM's beta 1 doing the add of a residual connection's two gradient paths
+     * (bit for bit the separate add's value while the GEMM takes the inner dimension in one block).
+     */
+    public static INDArray backwardAdding(INDArray x, INDArray dy, INDArray w, INDArray dW, INDArray db,
+                                          INDArray dxSum) {
+        weightGradients(x, dy, dW, db);
+        return Nd4j.gemm(dy, w, dxSum, false, true, 1.0, 1.0);
+    }
+
+    /** {@code dW = x^T dy} and {@code db = sum_rows(dy)} ({@code db} may be null). */
+    private static void weightGradients(INDArray x, INDArray dy, INDArray dW, INDArray db) {
         Nd4j.gemm(x, dy, dW, true, false, 1.0, 0.0);
         if (db != null) {
             columnSums(dy, db);
         }
-        return wantInputGradient ? Nd4j.gemm(dy, w, false, true) : null;
     }
 
     /**

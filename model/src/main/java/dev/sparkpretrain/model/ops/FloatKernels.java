@@ -388,40 +388,40 @@ public final class FloatKernels {
         float[] inv = read(invStd);
         float[] g = read(gamma);
         float[] dx = scratch(2, rows * h);
-        normBackwardChunks(rows, h, dGamma, dBeta,
-                (gSum, bSum, r0, r1) -> normBackwardRows(d, xh, inv, g, centred, h, dx, gSum, bSum, r0, r1));
+        columnSumChunks(rows, h, new INDArray[] {dGamma, dBeta},
+                (sums, r0, r1) -> normBackwardRows(d, xh, inv, g, centred, h, dx, sums[0], sums[1], r0, r1));
         return write(dx, rows, h);
     }
 
-    /** Rows [r0, r1) of a norm's backward, adding their dGamma and dBeta contributions into gSum and bSum. */
-    interface NormBackwardRows {
-        void apply(float[] gSum, float[] bSum, int r0, int r1);
+    /** Rows [r0, r1) of a kernel adding per-column contributions into {@code sums[k]} (h values each). */
+    interface ColumnSumRows {
+        void apply(float[][] sums, int r0, int r1);
     }
 
     /**
      * Runs {@code kernel} over fixed chunks of {@code rows} rows of width {@code h} (in parallel when large), then
-     * writes the chunks' dGamma and dBeta sums, added in chunk order, into {@code dGamma} and {@code dBeta} (may be
-     * null): the same totals whatever the thread split.
+     * writes each of the chunks' column sums, added in chunk order, into {@code targets[k]} (a null target's sums
+     * are dropped): the same totals whatever the thread split. The norms' dGamma and dBeta and the fused bias
+     * gradients ({@link VectorKernels#productColumnSums}) are reduced this way.
      */
-    static void normBackwardChunks(int rows, int h, INDArray dGamma, INDArray dBeta, NormBackwardRows kernel) {
+    static void columnSumChunks(int rows, int h, INDArray[] targets, ColumnSumRows kernel) {
         int rowsPerChunk = Math.max(1, CHUNK / h);
         int chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
-        float[][] gSum = new float[chunks][h];
-        float[][] bSum = new float[chunks][h];
+        float[][][] sums = new float[chunks][targets.length][h];
         IntStream range = IntStream.range(0, chunks);
-        (parallel((long) rows * h) ? range.parallel() : range).forEach(c -> kernel.apply(gSum[c], bSum[c],
+        (parallel((long) rows * h) ? range.parallel() : range).forEach(c -> kernel.apply(sums[c],
                 c * rowsPerChunk, Math.min(rows, (c + 1) * rowsPerChunk)));
-        float[] gTotal = new float[h];
-        float[] bTotal = new float[h];
-        for (int c = 0; c < chunks; c++) {
-            for (int j = 0; j < h; j++) {
-                gTotal[j] += gSum[c][j];
-                bTotal[j] += bSum[c][j];
+        for (int k = 0; k < targets.length; k++) {
+            if (targets[k] == null) {
+                continue;
             }
-        }
-        dGamma.assign(write(gTotal, dGamma.shape()));
-        if (dBeta != null) {
-            dBeta.assign(write(bTotal, dBeta.shape()));
+            float[] total = new float[h];
+            for (int c = 0; c < chunks; c++) {
+                for (int j = 0; j < h; j++) {
+                    total[j] += sums[c][k][j];
+                }
+            }
+            targets[k].assign(write(total, targets[k].shape()));
         }
     }
 

@@ -315,22 +315,49 @@ final class VectorKernels {
      */
     static INDArray normBackward(INDArray dyIn, INDArray xhatIn, INDArray invStd, INDArray gamma, INDArray dGamma,
                                  INDArray dBeta, boolean centred, INDArray residual) {
+        return normBackward(dyIn, xhatIn, invStd, gamma, dGamma, dBeta, centred, residual, null, null)[0];
+    }
+
+    /**
+     * {@link #normBackward(INDArray, INDArray, INDArray, INDArray, INDArray, INDArray, boolean, INDArray)} of a
+     * post-norm sublayer {@code y = norm(x + mask * (out + bias))}, also going back through the residual branch's
+     * dropout: returns {@code {dx, dOut = dx * mask}} ({@code dOut} is {@code dx} itself when {@code mask} is null)
+     * and writes {@code dBias = colsum(dOut)} when {@code dBias} is not null, in the same chunked pass (the chunk's
+     * rows are still in the cache) with the same fixed-chunk order of sums as dGamma and dBeta.
+     */
+    static INDArray[] normBackward(INDArray dyIn, INDArray xhatIn, INDArray invStd, INDArray gamma, INDArray dGamma,
+                                   INDArray dBeta, boolean centred, INDArray residual, INDArray mask,
+                                   INDArray dBias) {
         INDArray dy = dense(dyIn);
         INDArray xhat = dense(xhatIn);
         INDArray inv = dense(invStd);
         INDArray res = residual == null ? null : dense(residual);
+        INDArray m = mask == null ? null : dense(mask);
         int rows = Math.toIntExact(dy.size(0));
         int h = Math.toIntExact(dy.size(1));
         float[] g = FloatKernels.read(gamma);
         INDArray dx = fresh(rows, h);
+        INDArray dOut = m == null ? dx : fresh(rows, h);
         ByteBuffer bd = buffer(dy);
         ByteBuffer bh = buffer(xhat);
         ByteBuffer bi = buffer(inv);
         ByteBuffer br = res == null ? null : buffer(res);
         ByteBuffer bo = buffer(dx);
-        FloatKernels.normBackwardChunks(rows, h, dGamma, dBeta,
-                (gSum, bSum, r0, r1) -> normBackwardRows(bd, bh, bi, g, centred, h, br, bo, gSum, bSum, r0, r1));
-        return dx;
+        ByteBuffer bm = m == null ? null : buffer(m);
+        ByteBuffer bf = m == null ? null : buffer(dOut);
+        boolean second = m != null || dBias != null;
+        // blocks of ~8 KB: the product pass reads dx back from the L1 cache
+        int block = Math.max(1, 2048 / h);
+        FloatKernels.columnSumChunks(rows, h, new INDArray[] {dGamma, dBeta, dBias}, (sums, r0, r1) -> {
+            for (int b0 = r0; b0 < r1; b0 += block) {
+                int b1 = Math.min(r1, b0 + block);
+                normBackwardRows(bd, bh, bi, g, centred, h, br, bo, sums[0], sums[1], b0, b1);
+                if (second) {
+                    productRows(bo, bm, bf, sums[2], h, b0, b1);
+                }
+            }
+        });
+        return new INDArray[] {dx, dOut};
     }
 
     private static void normBackwardRows(ByteBuffer bd, ByteBuffer bh, ByteBuffer bi, float[] g, boolean centred,
@@ -469,6 +496,174 @@ final class VectorKernels {
             }
         });
         return new INDArray[] {out, m};
+    }
+
+    // ---------------------------------------------------------------- residual sublayers and bias gradients
+
+    /**
+     * The residual sum of a sublayer {@code s = x + mask * (out + bias)} ({@code bias} may be null; without
+     * {@code drop} no mask) and, when {@code gamma} is not null, its norm: returns {@code {y, xhat, invStd, mask}}
+     * ({@link #norm}'s three and the mask, null without {@code drop}) or, without a norm, {@code {s, null, null,
+     * mask}}. One pass over the GEMM's output where the bias add, {@link #dropped} and {@link #norm} took three; the
+     * arithmetic is theirs, operation for operation ({@code out + bias}, times the mask, plus x, then the norm of the
+     * sum), so the results are the same bit for bit. Per chunk of rows the sum is written into xhat's place and
+     * normalised there while in the cache.
+     */
+    static INDArray[] residual(INDArray outIn, INDArray bias, INDArray xIn, boolean drop, int threshold, float scale,
+                               long seed, INDArray gamma, INDArray beta, double eps, boolean centred) {
+        INDArray out = dense(outIn);
+        INDArray x = dense(xIn);
+        int rows = Math.toIntExact(out.size(0));
+        int h = Math.toIntExact(out.size(1));
+        float[] bb = bias == null ? null : FloatKernels.read(bias);
+        boolean normed = gamma != null;
+        float[] g = normed ? FloatKernels.read(gamma) : null;
+        float[] b = beta == null ? new float[h] : FloatKernels.read(beta);
+        INDArray sum = fresh(rows, h);
+        INDArray y = normed ? fresh(rows, h) : sum;
+        INDArray inv = normed ? fresh(rows, 1) : null;
+        INDArray m = drop ? fresh(rows, h) : null;
+        ByteBuffer bo = buffer(out);
+        ByteBuffer bx = buffer(x);
+        ByteBuffer bs = buffer(sum);
+        ByteBuffer by = buffer(y);
+        ByteBuffer bi = normed ? buffer(inv) : null;
+        ByteBuffer bm = drop ? buffer(m) : null;
+        int lo = (int) seed;
+        int hi = (int) (seed >>> 32);
+        FloatKernels.forChunks(rows, h, (r0, r1) -> {
+            residualRows(bo, bb, bx, bm, hi, lo, threshold, scale, h, bs, r0, r1);
+            if (normed) {
+                normRows(bs, g, b, eps, centred, h, by, bs, bi, r0, r1);
+            }
+        });
+        return normed ? new INDArray[] {y, sum, inv, m} : new INDArray[] {sum, null, null, m};
+    }
+
+    /** Rows [r0, r1) of {@code s = x + mask * (out + bias)} into bs (bias, mask may be null). */
+    private static void residualRows(ByteBuffer bo, float[] bias, ByteBuffer bx, ByteBuffer bm, int hi, int lo,
+                                     int threshold, float scale, int h, ByteBuffer bs, int r0, int r1) {
+        int vh = F.loopBound(h);
+        for (int r = r0; r < r1; r++) {
+            int o = r * h;
+            for (int j = 0; j < vh; j += L) {
+                FloatVector v = load(bo, o + j);
+                if (bias != null) {
+                    v = v.add(FloatVector.fromArray(F, bias, j));
+                }
+                if (bm != null) {
+                    FloatVector mask = maskLanes(o + j, hi, lo, threshold, scale);
+                    store(mask, bm, o + j);
+                    v = v.mul(mask);
+                }
+                store(v.add(load(bx, o + j)), bs, o + j);
+            }
+            for (int j = vh; j < h; j++) {
+                float v = bo.getFloat((o + j) << 2);
+                if (bias != null) {
+                    v += bias[j];
+                }
+                if (bm != null) {
+                    float mask = maskValue(o + j, hi, lo, threshold, scale);
+                    bm.putFloat((o + j) << 2, mask);
+                    v *= mask;
+                }
+                bs.putFloat((o + j) << 2, v + bx.getFloat((o + j) << 2));
+            }
+        }
+    }
+
+    /**
+     * {@code p = a * b} over rows of the last dimension ({@code b} may be null: {@code p = a}) written into
+     * {@code out} when not null ({@code a} itself for in place, or a new dense array alike in shape), and
+     * {@code colsum(p)} into {@code sum}: the output projection's bias gradient taken in the pass through a
+     * pre-norm sublayer's residual dropout ({@link Residual#backward}). Alone, as a plain column sum, it is no faster
+     * than OpenBLAS's ones-vector GEMM ({@link Dense#columnSums}; see BENCHMARKS). Sums in fixed chunks
+     * ({@link FloatKernels#columnSumChunks}), per block of ~8 KB of rows. Returns what was written into
+     * (a dense copy of {@code a} when {@code out} is {@code a} but {@code a} is not dense), or null.
+     */
+    static INDArray productColumnSums(INDArray a, INDArray b, INDArray out, INDArray sum) {
+        INDArray ad = dense(a);
+        INDArray bd = b == null ? null : dense(b);
+        INDArray o = out == a ? ad : out == null ? null : dense(out);
+        int w = Math.toIntExact(ad.size(ad.rank() - 1));
+        int rows = Math.toIntExact(ad.length() / w);
+        ByteBuffer ba = buffer(ad);
+        ByteBuffer bb = bd == null ? null : buffer(bd);
+        ByteBuffer bo = o == null ? null : buffer(o);
+        // blocks of ~8 KB of rows: productRows goes down columns, which within a block stay in the L1 cache
+        int block = Math.max(1, 2048 / w);
+        FloatKernels.columnSumChunks(rows, w, new INDArray[] {sum}, (sums, r0, r1) -> {
+            for (int b0 = r0; b0 < r1; b0 += block) {
+                productRows(ba, bb, bo, sums[0], w, b0, Math.min(r1, b0 + block));
+            }
+        });
+        if (o != null && o != ad && o != out) {
+            out.assign(o);
+        }
+        return o;
+    }
+
+    /**
+     * Rows [r0, r1) of {@code p = a * b} (bb may be null) into bo (may be null, or ba), colsum(p) added to sums. Column
+     * by column of vectors, the sum in a register down the rows (in row order, as a row-by-row pass would add them):
+     * a row-by-row pass loading and storing the sums for every vector ran at ~60% of the speed of OpenBLAS's ones-vector
+     * GEMM. One small loop per case, no branches inside.
+     */
+    private static void productRows(ByteBuffer ba, ByteBuffer bb, ByteBuffer bo, float[] sums, int w, int r0,
+                                    int r1) {
+        int vw = F.loopBound(w);
+        for (int j = 0; j < vw; j += L) {
+            if (bb == null) {
+                columnSum(ba, sums, w, j, r0, r1);
+            } else if (bo == null) {
+                productColumnSum(ba, bb, sums, w, j, r0, r1);
+            } else {
+                productColumn(ba, bb, bo, sums, w, j, r0, r1);
+            }
+        }
+        for (int j = vw; j < w; j++) {
+            float s = sums[j];
+            for (int r = r0; r < r1; r++) {
+                int i = (r * w + j) << 2;
+                float v = ba.getFloat(i);
+                if (bb != null) {
+                    v *= bb.getFloat(i);
+                }
+                if (bo != null) {
+                    bo.putFloat(i, v);
+                }
+                s += v;
+            }
+            sums[j] = s;
+        }
+    }
+
+    private static void columnSum(ByteBuffer ba, float[] sums, int w, int j, int r0, int r1) {
+        FloatVector acc = FloatVector.fromArray(F, sums, j);
+        for (int r = r0; r < r1; r++) {
+            acc = acc.add(load(ba, r * w + j));
+        }
+        acc.intoArray(sums, j);
+    }
+
+    private static void productColumnSum(ByteBuffer ba, ByteBuffer bb, float[] sums, int w, int j, int r0, int r1) {
+        FloatVector acc = FloatVector.fromArray(F, sums, j);
+        for (int r = r0; r < r1; r++) {
+            acc = acc.add(load(ba, r * w + j).mul(load(bb, r * w + j)));
+        }
+        acc.intoArray(sums, j);
+    }
+
+    private static void productColumn(ByteBuffer ba, ByteBuffer bb, ByteBuffer bo, float[] sums, int w, int j, int r0,
+                                      int r1) {
+        FloatVector acc = FloatVector.fromArray(F, sums, j);
+        for (int r = r0; r < r1; r++) {
+            FloatVector v = load(ba, r * w + j).mul(load(bb, r * w + j));
+            store(v, bo, r * w + j);
+            acc = acc.add(v);
+        }
+        acc.intoArray(sums, j);
     }
 
     // ---------------------------------------------------------------- attention
