@@ -39,7 +39,9 @@ import java.util.Random;
  * step's totals as the trainer's objectives do, run concurrently on a {@link ReplicaPool} of N replicas.
  * {@code -Dbench.microBatches=K} changes the number of micro-batches (default: the replica count);
  * {@code -Dbench.nativeThreads=keep} leaves libnd4j/OpenBLAS threading as the JVM started (default with N > 1: one
- * native thread per replica, see {@link ReplicaPool.NativeThreads}).
+ * native thread per replica, see {@link ReplicaPool.NativeThreads}). {@code -Dbench.dropout=P} sets the hidden,
+ * embedding and attention dropout (default 0.1, as the models train), e.g. 0 to compare with a reference run without
+ * dropout ({@code bin/bench-pytorch} takes the same property).
  */
 public final class ThroughputBenchmark {
     private ThroughputBenchmark() {}
@@ -85,10 +87,13 @@ public final class ThroughputBenchmark {
                     + " micro-batches");
         }
         int per = s.batch / microBatches;
+        // hidden and attention dropout (0.1 as the models train); -Dbench.dropout=0 compares with a reference run
+        // without dropout (bin/bench-pytorch has the same switch)
+        double dropout = Double.parseDouble(System.getProperty("bench.dropout", "0.1"));
         double flops;
         if (objective.equals("mlm")) {
             TransformerConfig c = new TransformerConfig(TransformerConfig.Family.BERT, s.vocab, s.hidden, s.layers,
-                    s.heads, s.ff, s.seq, 2, 0.1, 0.1, 1e-12, 0.02, s.hidden / s.heads, 0, 0, 0, Activation.GELU, true);
+                    s.heads, s.ff, s.seq, 2, dropout, dropout, 1e-12, 0.02, s.hidden / s.heads, 0, 0, 0, Activation.GELU, true);
             graph = BertModel.build(c, OptimizerConfig.bertDefaults(10, 10_000), 1);
             int predictions = (int) Math.round(0.15 * s.seq);
             BertBatch b = mlmBatch(rng, s, predictions);
@@ -103,7 +108,7 @@ public final class ThroughputBenchmark {
             flops = flopsPerStep(s, rows, true);
         } else {
             TransformerConfig c = new TransformerConfig(TransformerConfig.Family.GPT, s.vocab, s.hidden, s.layers,
-                    s.heads, s.ff, s.seq, 0, 0.1, 0.1, 1e-5, 0.02, s.hidden / s.heads, 0, 0, 0, Activation.GELU_TANH,
+                    s.heads, s.ff, s.seq, 0, dropout, dropout, 1e-5, 0.02, s.hidden / s.heads, 0, 0, 0, Activation.GELU_TANH,
                     true);
             graph = GptModel.build(c, OptimizerConfig.bertDefaults(10, 10_000), 1);
             int[][] w = new int[s.batch][s.seq + 1];
@@ -115,8 +120,8 @@ public final class ThroughputBenchmark {
             }
             flops = flopsPerStep(s, (long) s.batch * s.seq, false);
         }
-        System.out.printf(Locale.ROOT, "%s %s: %d parameters, batch %d x seq %d, %.2f GFLOP per step%n", config,
-                objective, graph.numParams(), s.batch, s.seq, flops / 1e9);
+        System.out.printf(Locale.ROOT, "%s %s: %d parameters, batch %d x seq %d, dropout %s, %.2f GFLOP per step%n",
+                config, objective, graph.numParams(), s.batch, s.seq, dropout, flops / 1e9);
         OptimizerStep optimizer = new OptimizerStep(1.0);
         ReplicaPool pool = replicas > 1 ? ReplicaPool.of(graph, replicas,
                 "keep".equals(System.getProperty("bench.nativeThreads")) ? ReplicaPool.NativeThreads.KEEP
