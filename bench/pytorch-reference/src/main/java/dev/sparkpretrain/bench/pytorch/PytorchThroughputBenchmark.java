@@ -122,8 +122,10 @@ public final class PytorchThroughputBenchmark {
             System.out.printf(Locale.ROOT, "CPU %.2f s per step (%.2f cores busy): %.0f tokens per CPU-second, "
                             + "%.1f model GFLOP per CPU-second%n", cpuPerStep, cpuPerStep / wallPerStep,
                     tokens / cpuPerStep, flops / cpuPerStep / 1e9);
-            System.out.printf(Locale.ROOT, "peak RSS %.0f MiB, RSS now %.0f MiB%n", procStatusMiB("VmHWM:"),
-                    procStatusMiB("VmRSS:"));
+            // Parameters + 2 Adam moments per parameter + the causal mask: more would mean a step leaks arrays.
+            System.out.printf(Locale.ROOT, "peak RSS %.0f MiB, RSS now %.0f MiB; %d arrays held outside the steps "
+                    + "(%d parameters)%n", procStatusMiB("VmHWM:"), procStatusMiB("VmRSS:"),
+                    base.getManagedArrays().size(), model.params().size());
         }
     }
 
@@ -209,8 +211,13 @@ public final class PytorchThroughputBenchmark {
                 }
                 mean.get(i).muli((float) BETA1).addi(g.mul((float) (1 - BETA1)));
                 var.get(i).muli((float) BETA2).addi(g.square().muli((float) (1 - BETA2)));
-                NDArray denom = var.get(i).sqrt().divi((float) Math.sqrt(bc2)).addi((float) ADAM_EPS);
-                w.subi(mean.get(i).div(denom).muli((float) (lr / bc1)));
+                // Ops on the state (base manager) would leave their results there: move them to the step's.
+                NDArray denom = var.get(i).sqrt();
+                denom.attach(step);
+                denom.divi((float) Math.sqrt(bc2)).addi((float) ADAM_EPS);
+                NDArray update = mean.get(i).div(denom);
+                update.attach(step);
+                w.subi(update.muli((float) (lr / bc1)));
                 JniUtils.zeroGrad((PtNDArray) w);
             }
         }
