@@ -31,7 +31,9 @@ import java.util.Random;
  *
  * <p>Threads: {@code -Dai.djl.pytorch.num_threads} (2) and {@code -Dai.djl.pytorch.num_interop_threads} (1), set by
  * the launcher. Each step runs in its own NDManager, closed at the end, so libtorch's CPU allocator gets every
- * intermediate back and memory stays flat. {@code -Dbench.geluTanh=composed} builds GPT's tanh GELU from elementwise
+ * intermediate back and memory stays flat. {@code -Dbench.dropout=RATE} (0.1) changes every dropout's rate; 0 leaves
+ * them out, which bounds libtorch's serial CPU random-number generation (most of the forward pass at tiny).
+ * {@code -Dbench.geluTanh=composed} builds GPT's tanh GELU from elementwise
  * ops instead of using libtorch's one-kernel exact GELU as a stand-in.
  */
 public final class PytorchThroughputBenchmark {
@@ -80,8 +82,10 @@ public final class PytorchThroughputBenchmark {
                     matmulRate(base, 2048));
             Random rng = new Random(42);
             boolean mlm = objective.equals("mlm");
+            float dropout = Float.parseFloat(System.getProperty("bench.dropout", "0.1"));
             TorchTransformer model = new TorchTransformer(base, mlm ? TorchTransformer.Family.BERT
-                    : TorchTransformer.Family.GPT, m, "composed".equals(System.getProperty("bench.geluTanh")));
+                    : TorchTransformer.Family.GPT, m, dropout,
+                    "composed".equals(System.getProperty("bench.geluTanh")));
             double flops;
             StepInput input;
             if (mlm) {
@@ -94,7 +98,9 @@ public final class PytorchThroughputBenchmark {
             }
             System.out.printf(Locale.ROOT, "%s %s: %d parameters, batch %d x seq %d, %.2f GFLOP per step%n", config,
                     objective, model.numParams(), s.batch(), m.seq(), flops / 1e9);
-            System.out.println("mode: DJL GradientCollector + AdamW, clip 1.0, 1 batch of " + s.batch());
+            System.out.printf(Locale.ROOT, "mode: DJL GradientCollector + AdamW, clip 1.0, 1 batch of %d, dropout %s, "
+                    + "GPT GELU %s%n", s.batch(), dropout, "composed".equals(System.getProperty("bench.geluTanh"))
+                    ? "tanh (composed)" : "exact kernel");
             Trainer trainer = new Trainer(base, model, input);
             int warmup = warmupSteps >= 0 ? warmupSteps : Math.max(3, steps / 5);
             for (int i = 0; i < warmup; i++) trainer.step();

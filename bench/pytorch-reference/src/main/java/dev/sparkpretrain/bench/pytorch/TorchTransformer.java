@@ -61,10 +61,10 @@ final class TorchTransformer {
     /** GPT: additive causal mask [T, T], -1e9 above the diagonal (a buffer, not a parameter). */
     private NDArray causalMask;
 
-    TorchTransformer(NDManager m, Family family, Shape5 s, boolean composedTanhGelu) {
+    TorchTransformer(NDManager m, Family family, Shape5 s, float dropout, boolean composedTanhGelu) {
         this.family = family;
         this.s = s;
-        this.dropout = 0.1f;
+        this.dropout = dropout;
         this.eps = family == Family.BERT ? 1e-12f : 1e-5f;
         this.composedTanhGelu = composedTanhGelu;
         int h = s.hidden();
@@ -205,7 +205,8 @@ final class TorchTransformer {
     }
 
     private NDArray drop(NDArray x) {
-        return Dropout.dropout(x, dropout, true).singletonOrThrow();
+        // at::dropout returns its input when p = 0, so skipping the call changes nothing but the JNI round trip.
+        return dropout == 0f ? x : Dropout.dropout(x, dropout, true).singletonOrThrow();
     }
 
     private NDArray weight(NDManager m, String name, long... shape) {
