@@ -78,7 +78,7 @@ public final class Attention {
                 && (keyBias == null || keyBias.length() == q.size(0) * k.size(2))
                 && (positionBias == null || positionBias.length() == q.size(1) * q.size(2) * k.size(2))) {
             boolean drop = training && dropout > 0;
-            int threshold = drop ? FloatKernels.keepThreshold(dropout) : FusedAttention.KEEP_ALL;
+            int threshold = drop ? FloatKernels.keepThreshold(dropout) : FloatKernels.KEEP_ALL;
             float keepScale = drop ? (float) (1 / (1 - dropout)) : 1f;
             long seed = drop ? Nd4j.getRandom().nextLong() : 0L;
             INDArray p = FusedAttention.forward(q, k, v, ctx, scale, keyBias, positionBias, causal, threshold,
@@ -101,7 +101,8 @@ public final class Attention {
         if (FloatKernels.VECTOR && FloatKernels.applies(s)) {
             // causal mask, softmax and dropout in one pass over the scores (the largest element-wise tensors)
             boolean drop = training && dropout > 0;
-            pd = VectorKernels.softmaxDropout(s, causal, drop ? FloatKernels.keepThreshold(dropout) : 1 << 24,
+            pd = VectorKernels.softmaxDropout(s, causal,
+                    drop ? FloatKernels.keepThreshold(dropout) : FloatKernels.KEEP_ALL,
                     drop ? (float) (1 / (1 - dropout)) : 1f, drop ? Nd4j.getRandom().nextLong() : 0L);
         } else {
             if (causal) {
@@ -113,7 +114,7 @@ public final class Attention {
         }
         BatchedGemm.product(pd, false, v, false, 1.0, ctx);
         if (state != null) {
-            state[0] = new State(q, k, v, s, pd, scale, FusedAttention.KEEP_ALL, 1f, 0L);
+            state[0] = new State(q, k, v, s, pd, scale, FloatKernels.KEEP_ALL, 1f, 0L);
         }
         return ctx;
     }

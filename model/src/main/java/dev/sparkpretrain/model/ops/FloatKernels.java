@@ -517,9 +517,12 @@ public final class FloatKernels {
         return n;
     }
 
+    /** A keep threshold that keeps every element (the hash's 24 bits are below it): no dropout. */
+    static final int KEEP_ALL = 1 << 24;
+
     /** Keep an element when the top 24 bits of its hash are below this: (1 - p) 2^24. */
     static int keepThreshold(double p) {
-        return (int) Math.round((1 - p) * (1 << 24));
+        return (int) Math.round((1 - p) * KEEP_ALL);
     }
 
     /** Elements per pass of the keep decisions: their ints stay in the L1 cache between the two passes. */

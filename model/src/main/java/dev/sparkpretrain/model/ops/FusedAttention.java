@@ -23,9 +23,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link BatchedGemm} splits them, each part with scratch blocks of its own.
  */
 final class FusedAttention {
-    /** A keep threshold that keeps every element (the hash's 24 bits are below it): no dropout. */
-    static final int KEEP_ALL = 1 << 24;
-
     /** Tests switch the fused path off to compare it with the unfused one. */
     static volatile boolean enabled = true;
 
@@ -51,7 +48,7 @@ final class FusedAttention {
     /**
      * Attention's forward for {@code q [B,h,Tq,d]}, {@code k, v [B,h,Tk,d]}, into {@code ctx [B,h,Tq,d]}; returns the
      * probabilities {@code [B,h,Tq,Tk]}. Dropout keeps an element when its hash is below {@code threshold} (no dropout
-     * at 2^24) and multiplies it by {@code keepScale}.
+     * at {@link FloatKernels#KEEP_ALL}) and multiplies it by {@code keepScale}.
      */
     static INDArray forward(INDArray q, INDArray k, INDArray v, INDArray ctx, double scale, INDArray keyBias,
                             INDArray positionBias, boolean causal, int threshold, float keepScale, long seed) {
@@ -60,13 +57,13 @@ final class FusedAttention {
         int tk = n.tk();
         int d = n.d();
         int block = n.block();
-        boolean drop = threshold < KEEP_ALL;
+        boolean drop = threshold < FloatKernels.KEEP_ALL;
         INDArray p = Nd4j.createUninitialized(DataType.FLOAT, new long[] {q.size(0), n.heads(), tq, tk}, 'c');
         INDArray scratch = drop ? Nd4j.createUninitialized(DataType.FLOAT, new long[] {n.parts(), block}, 'c') : null;
-        ByteBuffer bp = VectorKernels.bytes(p);
-        ByteBuffer bs = drop ? VectorKernels.bytes(scratch) : null;
-        ByteBuffer kb = keyBias == null ? null : VectorKernels.bytes(VectorKernels.dense(keyBias));
-        ByteBuffer pb = positionBias == null ? null : VectorKernels.bytes(VectorKernels.dense(positionBias));
+        ByteBuffer bp = VectorKernels.buffer(p);
+        ByteBuffer bs = drop ? VectorKernels.buffer(scratch) : null;
+        ByteBuffer kb = keyBias == null ? null : VectorKernels.buffer(VectorKernels.dense(keyBias));
+        ByteBuffer pb = positionBias == null ? null : VectorKernels.buffer(VectorKernels.dense(positionBias));
         Pointer qs = q.data().addressPointer();
         Pointer ks = k.data().addressPointer();
         Pointer vs = v.data().addressPointer();
@@ -115,16 +112,16 @@ final class FusedAttention {
         int tk = n.tk();
         int d = n.d();
         int block = n.block();
-        boolean regenerate = dropped == null && threshold < KEEP_ALL;
+        boolean regenerate = dropped == null && threshold < FloatKernels.KEEP_ALL;
         INDArray pIn = VectorKernels.dense(p);
         INDArray dIn = dropped == null ? pIn : VectorKernels.dense(dropped);
         INDArray dS = wantScores ? Nd4j.createUninitialized(DataType.FLOAT, p.shape(), 'c') : null;
         // per part: the scores' gradient (unless it is kept whole) and the dropped probabilities (when recomputed)
         INDArray scratch = Nd4j.createUninitialized(DataType.FLOAT, new long[] {n.parts(), 2, block}, 'c');
-        ByteBuffer bp = VectorKernels.bytes(pIn);
-        ByteBuffer bd = VectorKernels.bytes(dIn);
-        ByteBuffer bg = VectorKernels.bytes(wantScores ? dS : scratch);
-        ByteBuffer bs = VectorKernels.bytes(scratch);
+        ByteBuffer bp = VectorKernels.buffer(pIn);
+        ByteBuffer bd = VectorKernels.buffer(dIn);
+        ByteBuffer bg = VectorKernels.buffer(wantScores ? dS : scratch);
+        ByteBuffer bs = VectorKernels.buffer(scratch);
         Pointer dcs = dCtx.data().addressPointer();
         Pointer qs = q.data().addressPointer();
         Pointer ks = k.data().addressPointer();

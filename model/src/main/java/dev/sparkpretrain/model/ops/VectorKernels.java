@@ -67,7 +67,7 @@ final class VectorKernels {
     }
 
     /** The native-order byte view of a dense array's buffer (byte offset 4 i for element i). */
-    private static ByteBuffer buffer(INDArray dense) {
+    static ByteBuffer buffer(INDArray dense) {
         return dense.data().asNio().order(NATIVE);
     }
 
@@ -680,7 +680,7 @@ final class VectorKernels {
         int queries = Math.toIntExact(s.size(s.rank() - 2));
         int rows = Math.toIntExact(s.length() / width);
         int shift = causal ? width - queries : -1;
-        boolean drop = threshold < (1 << 24);
+        boolean drop = threshold < FloatKernels.KEEP_ALL;
         INDArray pd = drop ? fresh(s.shape()) : s;
         ByteBuffer bs = buffer(s);
         ByteBuffer bp = drop ? buffer(pd) : null;
@@ -783,12 +783,21 @@ final class VectorKernels {
      */
     private static void dropBlock(ByteBuffer bs, ByteBuffer bp, int from, int to, int hi, int lo, int threshold,
                                   float scale) {
-        int i = from;
-        for (int end = from + F.loopBound(to - from); i < end; i += L) {
-            store(load(bs, i).mul(maskLanes(i, hi, lo, threshold, scale)), bp, i);
+        drop(bs, bp, from, to - from, from, hi, lo, threshold, scale);
+    }
+
+    /**
+     * {@code bd[o + i] = bs[o + i] * mask(maskBase + i)} for {@code i < n}: the dropout product of n elements at
+     * element o of both buffers, the mask taken at the elements' place maskBase.. in the whole array.
+     */
+    private static void drop(ByteBuffer bs, ByteBuffer bd, int o, int n, int maskBase, int hi, int lo, int threshold,
+                             float scale) {
+        int i = 0;
+        for (int end = F.loopBound(n); i < end; i += L) {
+            store(load(bs, o + i).mul(maskLanes(maskBase + i, hi, lo, threshold, scale)), bd, o + i);
         }
-        for (; i < to; i++) {
-            bp.putFloat(i << 2, bs.getFloat(i << 2) * maskValue(i, hi, lo, threshold, scale));
+        for (; i < n; i++) {
+            bd.putFloat((o + i) << 2, bs.getFloat((o + i) << 2) * maskValue(maskBase + i, hi, lo, threshold, scale));
         }
     }
 
@@ -850,17 +859,12 @@ final class VectorKernels {
     // kernels above as softmaxDropout and softmaxBackward run them, so the values are theirs bit for bit; the dropout
     // mask is indexed by the element's place in the whole [B, h, Tq, Tk] scores (maskBase + i), as theirs is.
 
-    /** The native-order byte view of a dense FLOAT array's buffer, for {@link #slice}. */
-    static ByteBuffer bytes(INDArray dense) {
-        return buffer(dense);
-    }
-
     /** Scratch for the lane sums of the row kernels. */
     static float[] lanes() {
         return new float[L];
     }
 
-    /** Elements {@code [from, from + n)} of a buffer from {@link #bytes}, as a native-order view starting at 0. */
+    /** Elements {@code [from, from + n)} of a buffer from {@link #buffer}, as a native-order view starting at 0. */
     static ByteBuffer slice(ByteBuffer whole, long from, int n) {
         return whole.slice(Math.toIntExact(from << 2), n << 2).order(NATIVE);
     }
@@ -905,15 +909,7 @@ final class VectorKernels {
      * {@code maskBase ..} of the scores, written from the start of a buffer of their own.
      */
     static void dropInto(ByteBuffer bp, ByteBuffer bd, int n, int maskBase, long seed, int threshold, float scale) {
-        int lo = (int) seed;
-        int hi = (int) (seed >>> 32);
-        int i = 0;
-        for (int end = F.loopBound(n); i < end; i += L) {
-            store(load(bp, i).mul(maskLanes(maskBase + i, hi, lo, threshold, scale)), bd, i);
-        }
-        for (; i < n; i++) {
-            bd.putFloat(i << 2, bp.getFloat(i << 2) * maskValue(maskBase + i, hi, lo, threshold, scale));
-        }
+        drop(bp, bd, 0, n, maskBase, (int) (seed >>> 32), (int) seed, threshold, scale);
     }
 
     /** {@link #softmaxBackward} of one {@code [tq, tk]} block, each at its buffer's start: g in place. */
