@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -206,7 +205,7 @@ public class LinearSoftmaxCrossEntropy extends SoftmaxCrossEntropy {
             INDArray rows = Layout.rows(x, h);
             INDArray z = Nd4j.createUninitialized(x.dataType(), new long[] {rows.size(0), head().getNumClasses()}, 'c');
             weight(tables).logits(scaled(rows), z);
-            toProbabilities(z);
+            Softmax.rows(z, bias(), z);
             long[] outShape = shape.clone();
             outShape[outShape.length - 1] = head().getNumClasses();
             return z.reshape('c', outShape);
@@ -226,12 +225,9 @@ public class LinearSoftmaxCrossEntropy extends SoftmaxCrossEntropy {
             return s == 1.0 ? x : x.mul(s);
         }
 
-        /** Adds the bias (if any) to the logits {@code z} and takes the softmax of each row, in place. */
-        private void toProbabilities(INDArray z) {
-            if (head().isHasBias()) {
-                Nd4j.getExecutioner().exec(new BroadcastAddOp(z, param("bias"), z, 1));
-            }
-            Softmax.rows(z, z);
+        /** The output bias, or null. */
+        private INDArray bias() {
+            return head().isHasBias() ? param("bias") : null;
         }
 
         /** Untied: one input; the weight's gradient goes into its view. */
@@ -329,8 +325,13 @@ public class LinearSoftmaxCrossEntropy extends SoftmaxCrossEntropy {
                 INDArray z = r == buffer.size(0) ? buffer
                         : buffer.get(NDArrayIndex.interval(0, r), NDArrayIndex.all());
                 weight.logits(xc, z);
-                toProbabilities(z);
-                int[] argMax = gradients == null ? null : z.argMax(1).toIntVector();
+                // + bias, softmax and (training) the argmax, in place
+                int[] argMax = null;
+                if (gradients == null) {
+                    Softmax.rows(z, bias(), z);
+                } else {
+                    argMax = Softmax.rowsWithArgMax(z, bias(), z);
+                }
                 LabelProbabilities p = new LabelProbabilities(z);
                 boolean uniform = true;
                 double[] rowScale = gradients == null ? null : new double[r];

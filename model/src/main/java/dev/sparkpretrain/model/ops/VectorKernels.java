@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -915,5 +916,117 @@ final class VectorKernels {
     /** {@link #softmaxBackward} of one {@code [tq, tk]} block, each at its buffer's start: g in place. */
     static void softmaxBackwardBlock(ByteBuffer g, ByteBuffer p, ByteBuffer d, int tq, int tk) {
         softmaxBackwardRows(g, p, d, tk, 0, tq);
+    }
+
+    // ---------------------------------------------------------------- LM head: softmax and argmax of logit rows
+    //
+    // Softmax.rowsWithArgMax's kernel for the language-model heads (LinearSoftmaxCrossEntropy's chunks of [r, V]
+    // logits, SoftmaxCrossEntropy's [N, V]): ND4J's bias add, softmax and argMax took four passes over the array and
+    // three JNI calls. Here each row (V floats: 32 KB at 8k words, 122 KB at 30k) goes through three passes while it
+    // is in the L1/L2 cache: the max and argmax of x + bias (x + bias written into z), exp(z - max) in place and its
+    // sum (expRow), times 1 / sum (scaleRow). Rows are split over threads whole: the values do not depend on the
+    // thread count.
+
+    /** 0, 1, ..., L - 1 as float lanes: element places within a vector (exact below 2^24). */
+    private static final FloatVector PLACES = FloatVector.zero(F).addIndex(1);
+
+    /**
+     * {@code z <- softmax(x + bias)} of each row of {@code x, z [n, C]} (dense, row-major, at their buffers' start;
+     * {@code z} may be {@code x}; {@code bias} C values or null) and, into {@code argMax} when not null, the place of
+     * each row's largest {@code x + bias}, the lowest of equal ones as ND4J's argMax. {@code C < 2^24}.
+     */
+    static void softmaxArgMax(INDArray x, INDArray bias, INDArray z, int[] argMax) {
+        int rows = Math.toIntExact(x.size(0));
+        int w = Math.toIntExact(x.size(1));
+        // no bias but a separate output: adding zeros copies x (-0 becomes +0: the same probabilities)
+        float[] b = bias != null ? FloatKernels.read(bias) : x != z ? new float[w] : null;
+        if (b != null && b.length != w) {
+            throw new IllegalArgumentException("bias of " + b.length + " for rows of " + w);
+        }
+        ByteBuffer bx = buffer(x);
+        ByteBuffer bz = buffer(z);
+        FloatKernels.forChunks(rows, w, (r0, r1) -> {
+            float[] lanes = new float[L];
+            float[] places = new float[L];
+            int vw = F.loopBound(w);
+            for (int r = r0; r < r1; r++) {
+                int o = r * w;
+                int at = b == null ? maxPlaceRow(bz, o, vw, w, lanes, places)
+                        : maxPlaceBiasedRow(bx, b, bz, o, vw, w, lanes, places);
+                if (argMax != null) {
+                    argMax[r] = at;
+                }
+                float sum = expRow(bz, o, vw, w, bz.getFloat((o + at) << 2), lanes);
+                scaleRow(bz, o, vw, w, 1f / sum);
+            }
+        });
+    }
+
+    /** The place of the row's largest value (the first of equal ones), the row at element {@code o} of bz. */
+    private static int maxPlaceRow(ByteBuffer bz, int o, int vw, int w, float[] lanes, float[] places) {
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        FloatVector at = PLACES;
+        FloatVector place = PLACES;
+        for (int j = 0; j < vw; j += L) {
+            FloatVector v = load(bz, o + j);
+            VectorMask<Float> above = v.compare(VectorOperators.GT, max);
+            max = max.blend(v, above);
+            at = at.blend(place, above);
+            place = place.add(L);
+        }
+        max.intoArray(lanes, 0);
+        at.intoArray(places, 0);
+        int best = firstLargest(lanes, places);
+        for (int j = vw; j < w; j++) {
+            if (bz.getFloat((o + j) << 2) > bz.getFloat((o + best) << 2)) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /** {@link #maxPlaceRow} of {@code bx + b}, written into bz (the same row of another buffer, or bx itself). */
+    private static int maxPlaceBiasedRow(ByteBuffer bx, float[] b, ByteBuffer bz, int o, int vw, int w, float[] lanes,
+                                         float[] places) {
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        FloatVector at = PLACES;
+        FloatVector place = PLACES;
+        for (int j = 0; j < vw; j += L) {
+            FloatVector v = load(bx, o + j).add(FloatVector.fromArray(F, b, j));
+            store(v, bz, o + j);
+            VectorMask<Float> above = v.compare(VectorOperators.GT, max);
+            max = max.blend(v, above);
+            at = at.blend(place, above);
+            place = place.add(L);
+        }
+        max.intoArray(lanes, 0);
+        at.intoArray(places, 0);
+        int best = firstLargest(lanes, places);
+        float top = vw > 0 ? bz.getFloat((o + best) << 2) : Float.NEGATIVE_INFINITY;
+        for (int j = vw; j < w; j++) {
+            float v = bx.getFloat((o + j) << 2) + b[j];
+            bz.putFloat((o + j) << 2, v);
+            if (v > top) {
+                top = v;
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The place among the lanes' running maxima ({@code lanes}, each the first of its lane's largest values, at
+     * {@code places}) of the largest, the lowest place of equal ones: 0 when all are -inf (or none was seen).
+     */
+    private static int firstLargest(float[] lanes, float[] places) {
+        float top = lanes[0];
+        float at = places[0];
+        for (int i = 1; i < L; i++) {
+            if (lanes[i] > top || lanes[i] == top && places[i] < at) {
+                top = lanes[i];
+                at = places[i];
+            }
+        }
+        return (int) at;
     }
 }
