@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.ops;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -90,7 +91,19 @@ final class VectorKernels {
 
     /** exp of each lane, 0 below {@link #EXP_MIN}: the same bits whether interpreted or compiled. */
     private static FloatVector exp(FloatVector a) {
-        FloatVector c = a.max(EXP_MIN).min(EXP_MAX);
+        return exp(a, a.max(EXP_MIN).min(EXP_MAX));
+    }
+
+    /**
+     * {@link #exp} of lanes that are at most 0 (or NaN), as softmax takes them ({@code s - max}): the same bits without
+     * the upper clamp, a no-op there (a softmax pass over [512, 8000] took 9% less time without it).
+     */
+    private static FloatVector expNonPositive(FloatVector a) {
+        return exp(a, a.max(EXP_MIN));
+    }
+
+    /** {@link #exp} of {@code a}, given {@code c}, a clamped into [{@link #EXP_MIN}, {@link #EXP_MAX}]. */
+    private static FloatVector exp(FloatVector a, FloatVector c) {
         // kr = 1.5 * 2^23 + k: its low bits are k (a float-to-int conversion ran ~8x slower in Java 17)
         FloatVector kr = c.mul(LOG2E).add(ROUND);
         FloatVector k = kr.sub(ROUND);
@@ -755,7 +768,7 @@ final class VectorKernels {
     private static float expRow(ByteBuffer bs, int o, int vn, int n, float max, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int j = 0; j < vn; j += L) {
-            FloatVector e = exp(load(bs, o + j).sub(max));
+            FloatVector e = expNonPositive(load(bs, o + j).sub(max));
             store(e, bs, o + j);
             acc = acc.add(e);
         }
@@ -922,18 +935,16 @@ final class VectorKernels {
     //
     // Softmax.rowsWithArgMax's kernel for the language-model heads (LinearSoftmaxCrossEntropy's chunks of [r, V]
     // logits, SoftmaxCrossEntropy's [N, V]): ND4J's bias add, softmax and argMax took four passes over the array and
-    // three JNI calls. Here each row (V floats: 32 KB at 8k words, 122 KB at 30k) goes through three passes while it
-    // is in the L1/L2 cache: the max and argmax of x + bias (x + bias written into z), exp(z - max) in place and its
-    // sum (expRow), times 1 / sum (scaleRow). Rows are split over threads whole: the values do not depend on the
-    // thread count.
-
-    /** 0, 1, ..., L - 1 as float lanes: element places within a vector (exact below 2^24). */
-    private static final FloatVector PLACES = FloatVector.zero(F).addIndex(1);
+    // three JNI calls. Here each row (V floats: 32 KB at 8k words, 122 KB at 30k) goes through its passes while it is
+    // in the L1/L2 cache: the max of x + bias (x + bias written into z), the first place of the max (a scan that stops
+    // there: half a row on average), exp(z - max) in place and its sum (expRow), times 1 / sum (scaleRow). Rows are
+    // split over threads whole: the values do not depend on the thread count. Tracking the argmax lane by lane in the
+    // max pass (a compare and two blends per vector) made that pass 5-7x slower on Java 17 than max alone.
 
     /**
      * {@code z <- softmax(x + bias)} of each row of {@code x, z [n, C]} (dense, row-major, at their buffers' start;
-     * {@code z} may be {@code x}; {@code bias} C values or null) and, into {@code argMax} when not null, the place of
-     * each row's largest {@code x + bias}, the lowest of equal ones as ND4J's argMax. {@code C < 2^24}.
+     * {@code z} may be {@code x}; {@code bias} C values or null) and, into {@code argMax} when not null, the first
+     * place of each row's largest {@code x + bias} (ND4J's argMax; 0 for a row without one, all NaN).
      */
     static void softmaxArgMax(INDArray x, INDArray bias, INDArray z, int[] argMax) {
         int rows = Math.toIntExact(x.size(0));
@@ -947,86 +958,51 @@ final class VectorKernels {
         ByteBuffer bz = buffer(z);
         FloatKernels.forChunks(rows, w, (r0, r1) -> {
             float[] lanes = new float[L];
-            float[] places = new float[L];
             int vw = F.loopBound(w);
             for (int r = r0; r < r1; r++) {
                 int o = r * w;
-                int at = b == null ? maxPlaceRow(bz, o, vw, w, lanes, places)
-                        : maxPlaceBiasedRow(bx, b, bz, o, vw, w, lanes, places);
+                float max = b == null ? rowMax(bz, o, vw, w) : biasedRowMax(bx, b, bz, o, vw, w);
                 if (argMax != null) {
-                    argMax[r] = at;
+                    argMax[r] = firstPlace(bz, o, vw, w, max);
                 }
-                float sum = expRow(bz, o, vw, w, bz.getFloat((o + at) << 2), lanes);
+                float sum = expRow(bz, o, vw, w, max, lanes);
                 scaleRow(bz, o, vw, w, 1f / sum);
             }
         });
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(z);
     }
 
-    /** The place of the row's largest value (the first of equal ones), the row at element {@code o} of bz. */
-    private static int maxPlaceRow(ByteBuffer bz, int o, int vw, int w, float[] lanes, float[] places) {
-        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        FloatVector at = PLACES;
-        FloatVector place = PLACES;
-        for (int j = 0; j < vw; j += L) {
-            FloatVector v = load(bz, o + j);
-            VectorMask<Float> above = v.compare(VectorOperators.GT, max);
-            max = max.blend(v, above);
-            at = at.blend(place, above);
-            place = place.add(L);
-        }
-        max.intoArray(lanes, 0);
-        at.intoArray(places, 0);
-        int best = firstLargest(lanes, places);
-        for (int j = vw; j < w; j++) {
-            if (bz.getFloat((o + j) << 2) > bz.getFloat((o + best) << 2)) {
-                best = j;
-            }
-        }
-        return best;
-    }
-
-    /** {@link #maxPlaceRow} of {@code bx + b}, written into bz (the same row of another buffer, or bx itself). */
-    private static int maxPlaceBiasedRow(ByteBuffer bx, float[] b, ByteBuffer bz, int o, int vw, int w, float[] lanes,
-                                         float[] places) {
-        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        FloatVector at = PLACES;
-        FloatVector place = PLACES;
+    /** {@link #rowMax} of {@code bx + b}, the sums written into bz (the same row of another buffer, or bx itself). */
+    private static float biasedRowMax(ByteBuffer bx, float[] b, ByteBuffer bz, int o, int vw, int w) {
+        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < vw; j += L) {
             FloatVector v = load(bx, o + j).add(FloatVector.fromArray(F, b, j));
             store(v, bz, o + j);
-            VectorMask<Float> above = v.compare(VectorOperators.GT, max);
-            max = max.blend(v, above);
-            at = at.blend(place, above);
-            place = place.add(L);
+            mx = mx.max(v);
         }
-        max.intoArray(lanes, 0);
-        at.intoArray(places, 0);
-        int best = firstLargest(lanes, places);
-        float top = vw > 0 ? bz.getFloat((o + best) << 2) : Float.NEGATIVE_INFINITY;
+        float max = mx.reduceLanes(VectorOperators.MAX);
         for (int j = vw; j < w; j++) {
             float v = bx.getFloat((o + j) << 2) + b[j];
             bz.putFloat((o + j) << 2, v);
-            if (v > top) {
-                top = v;
-                best = j;
-            }
+            max = Math.max(max, v);
         }
-        return best;
+        return max;
     }
 
-    /**
-     * The place among the lanes' running maxima ({@code lanes}, each the first of its lane's largest values, at
-     * {@code places}) of the largest, the lowest place of equal ones: 0 when all are -inf (or none was seen).
-     */
-    private static int firstLargest(float[] lanes, float[] places) {
-        float top = lanes[0];
-        float at = places[0];
-        for (int i = 1; i < L; i++) {
-            if (lanes[i] > top || lanes[i] == top && places[i] < at) {
-                top = lanes[i];
-                at = places[i];
+    /** The first place of {@code value} in the row at element {@code o} of bz, 0 if none. */
+    private static int firstPlace(ByteBuffer bz, int o, int vw, int w, float value) {
+        for (int j = 0; j < vw; j += L) {
+            VectorMask<Float> hit = load(bz, o + j).eq(value);
+            if (hit.anyTrue()) {
+                return j + hit.firstTrue();
             }
         }
-        return (int) at;
+        for (int j = vw; j < w; j++) {
+            if (bz.getFloat((o + j) << 2) == value) {
+                return j;
+            }
+        }
+        return 0;
     }
 }
