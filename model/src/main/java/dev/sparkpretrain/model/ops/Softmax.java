@@ -1,5 +1,6 @@
 package dev.sparkpretrain.model.ops;
 
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -73,14 +74,19 @@ public final class Softmax {
         return z;
     }
 
+    /** Whether the kernel applies: FLOAT arrays alike in shape, laid out as {@link #startsDense} says. */
     private static boolean usesKernel(INDArray x, INDArray bias, INDArray z) {
-        return kernel && x.rank() == 2 && x.size(1) < 1 << 24 && z.data().length() < 1L << 29
-                && FloatKernels.applies(x, z) && (bias == null || FloatKernels.applies(bias))
-                && startsDense(x) && startsDense(z) && (bias == null || bias.length() == x.size(1));
+        return kernel && x.rank() == 2 && Arrays.equals(x.shape(), z.shape()) && FloatKernels.applies(x, z)
+                && startsDense(x) && startsDense(z)
+                && (bias == null || FloatKernels.applies(bias) && bias.length() == x.size(1));
     }
 
-    /** Dense, row-major and at the start of its buffer: the layout the kernels read through {@code data().asNio()}. */
+    /**
+     * Dense, row-major, at the start of a buffer of under 2^29 elements (byte offsets are ints): the layout the
+     * kernels read through {@code data().asNio()}.
+     */
     private static boolean startsDense(INDArray a) {
-        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) && a.offset() == 0;
+        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) && a.offset() == 0
+                && a.data().length() < 1L << 29;
     }
 }
