@@ -250,7 +250,7 @@ public class SoftmaxCrossEntropy extends ParameterizedLayer {
             return g[0].reshape('c', shape);
         }
 
-        /** Counts the hits of each row's argmax (of the logits), for training metrics. */
+        /** Counts the hits of each row's argmax ({@link Softmax#rowsWithArgMax}'s), for training metrics. */
         private void countCorrect(int[] argMax, Targets t) {
             long correct = 0;
             for (int i : t.scored()) {
