@@ -33,7 +33,10 @@ final class FusedAttention {
      */
     static volatile boolean triangle = true;
 
-    /** Query rows per tile of a causal block. */
+    /** Query rows per tile of a causal block in the products with k or v transposed (QK^T and dCtx V^T). */
+    static volatile int scoreTileRows = 64;
+
+    /** Query (or key) rows per tile of a causal block in the other products. */
     static volatile int tileRows = 32;
 
     private FusedAttention() {}
@@ -69,6 +72,7 @@ final class FusedAttention {
         int block = n.block();
         boolean drop = threshold < FloatKernels.KEEP_ALL;
         boolean tiled = n.tiled(causal);
+        int scoreRows = tiled ? scoreTileRows : tq;
         int rows = tiled ? tileRows : tq;
         INDArray p = Nd4j.createUninitialized(DataType.FLOAT, new long[] {q.size(0), n.heads(), tq, tk}, 'c');
         INDArray scratch = drop ? Nd4j.createUninitialized(DataType.FLOAT, new long[] {n.parts(), block}, 'c') : null;
@@ -100,17 +104,20 @@ final class FusedAttention {
                 ByteBuffer probs = VectorKernels.slice(bp, o, block);
                 ByteBuffer keys = kb == null ? null : VectorKernels.slice(kb, i * tk, tk);
                 ByteBuffer position = pb == null ? null : VectorKernels.slice(pb, j * block, block);
-                for (int r0 = 0; r0 < tq; r0 += rows) {
-                    int r1 = Math.min(tq, r0 + rows);
-                    int nk = n.keys(r1, tiled);
-                    sgemm(false, true, r1 - r0, nk, d, (float) scale, at(pq, q, i, j, r0), ld(q),
-                            at(pk, k, i, j, 0), ld(k), pp.position(o + (long) r0 * tk), tk);
-                    VectorKernels.probabilityRows(probs, r0, r1, tq, tk, nk, keys, position, causal, lanes);
+                for (int s0 = 0; s0 < tq; s0 += scoreRows) {
+                    int s1 = Math.min(tq, s0 + scoreRows);
+                    int sk = n.keys(s1, tiled);
+                    sgemm(false, true, s1 - s0, sk, d, (float) scale, at(pq, q, i, j, s0), ld(q),
+                            at(pk, k, i, j, 0), ld(k), pp.position(o + (long) s0 * tk), tk);
+                    VectorKernels.probabilityRows(probs, s0, s1, tq, tk, sk, keys, position, causal, lanes);
                     if (drop) {
-                        VectorKernels.dropRows(probs, dropped, r0, r1, tk, nk, (int) o, seed, threshold, keepScale);
+                        VectorKernels.dropRows(probs, dropped, s0, s1, tk, sk, (int) o, seed, threshold, keepScale);
                     }
-                    sgemm(false, false, r1 - r0, d, nk, 1f, pd.position(dOff + (long) r0 * tk), tk, at(pv, v, i, j, 0),
-                            ld(v), at(pc, ctx, i, j, r0), ld(ctx));
+                    for (int r0 = s0; r0 < s1; r0 += rows) {
+                        int r1 = Math.min(s1, r0 + rows);
+                        sgemm(false, false, r1 - r0, d, n.keys(r1, tiled), 1f, pd.position(dOff + (long) r0 * tk), tk,
+                                at(pv, v, i, j, 0), ld(v), at(pc, ctx, i, j, r0), ld(ctx));
+                    }
                 }
             }
         });
@@ -132,6 +139,7 @@ final class FusedAttention {
         int block = n.block();
         boolean regenerate = dropped == null && threshold < FloatKernels.KEEP_ALL;
         boolean tiled = n.tiled(causal);
+        int scoreRows = tiled ? scoreTileRows : tq;
         int rows = tiled ? tileRows : tq;
         INDArray pIn = VectorKernels.dense(p);
         INDArray dIn = dropped == null ? pIn : VectorKernels.dense(dropped);
@@ -171,22 +179,26 @@ final class FusedAttention {
                 ByteBuffer grad = VectorKernels.slice(bg, go, block);
                 ByteBuffer probs = VectorKernels.slice(bp, o, block);
                 ByteBuffer drops = VectorKernels.slice(regenerate ? bs : bd, dOff, block);
-                // by row tiles: G = dCtx V^T, its softmax backward and dq = scale G k over the tile's keys
-                for (int r0 = 0; r0 < tq; r0 += rows) {
-                    int r1 = Math.min(tq, r0 + rows);
-                    int nk = n.keys(r1, tiled);
-                    sgemm(false, true, r1 - r0, nk, d, 1f, at(pdc, dCtx, i, j, r0), ld(dCtx), at(pv, v, i, j, 0),
-                            ld(v), pg.position(go + (long) r0 * tk), tk);
+                // by row tiles: G = dCtx V^T and its softmax backward, then dq = scale G k over each tile's keys
+                for (int s0 = 0; s0 < tq; s0 += scoreRows) {
+                    int s1 = Math.min(tq, s0 + scoreRows);
+                    int sk = n.keys(s1, tiled);
+                    sgemm(false, true, s1 - s0, sk, d, 1f, at(pdc, dCtx, i, j, s0), ld(dCtx), at(pv, v, i, j, 0),
+                            ld(v), pg.position(go + (long) s0 * tk), tk);
                     if (regenerate) {
-                        VectorKernels.dropRows(probs, drops, r0, r1, tk, nk, (int) o, seed, threshold, keepScale);
+                        VectorKernels.dropRows(probs, drops, s0, s1, tk, sk, (int) o, seed, threshold, keepScale);
                     }
-                    VectorKernels.softmaxBackwardRows(grad, probs, drops, tk, nk, r0, r1);
-                    if (wantScores && nk < tk) {
-                        VectorKernels.zeroRows(grad, r0, r1, tk, nk);
+                    VectorKernels.softmaxBackwardRows(grad, probs, drops, tk, sk, s0, s1);
+                    if (wantScores && sk < tk) {
+                        VectorKernels.zeroRows(grad, s0, s1, tk, sk);
                     }
                     // scores = scale * q k^T: dq = scale * G k, dk = scale * G^T q
-                    sgemm(false, false, r1 - r0, d, nk, (float) scale, pg.position(go + (long) r0 * tk), tk,
-                            at(pk, k, i, j, 0), ld(k), at(pdq, dq, i, j, r0), ld(dq));
+                    for (int r0 = s0; r0 < s1; r0 += rows) {
+                        int r1 = Math.min(s1, r0 + rows);
+                        sgemm(false, false, r1 - r0, d, n.keys(r1, tiled), (float) scale,
+                                pg.position(go + (long) r0 * tk), tk, at(pk, k, i, j, 0), ld(k), at(pdq, dq, i, j, r0),
+                                ld(dq));
+                    }
                 }
                 // by key tiles: the keys a tile added, [done, nk), get gradient from that tile's queries and the later
                 // ones, whose G and D columns up to nk are written (the rest of the block's rows see them masked)
@@ -217,7 +229,7 @@ final class FusedAttention {
 
         /** Whether a block is worked in row tiles: causal, each query with at least one key, tiles of fewer rows. */
         boolean tiled(boolean causal) {
-            return causal && triangle && tq <= tk && tileRows < tq;
+            return causal && triangle && tq <= tk && Math.min(tileRows, scoreTileRows) < tq;
         }
 
         /**

@@ -27,24 +27,26 @@ class FusedAttentionTest {
 
     private static Run run(boolean fused, boolean fusedBackward, INDArray q, INDArray k, INDArray v,
                            INDArray keyBias, INDArray positionBias, boolean causal, double dropout, INDArray dCtx) {
-        return run(fused, fusedBackward, false, 0, positionBias != null, q, k, v, keyBias, positionBias, causal,
+        return run(fused, fusedBackward, false, 0, 0, positionBias != null, q, k, v, keyBias, positionBias, causal,
                 dropout, dCtx);
     }
 
     /**
-     * One forward and backward pass; {@code triangle} with {@code tileRows} query rows per tile skips the masked keys
-     * of causal blocks, else every product covers the whole block. {@code wantScores}: backward returns the position
+     * One forward and backward pass; {@code triangle} with {@code scoreTileRows} and {@code tileRows} query rows per
+     * tile skips the masked keys of causal blocks, else every product covers the whole block. {@code wantScores}: backward returns the position
      * bias gradient, summed from the scores' gradient.
      */
-    private static Run run(boolean fused, boolean fusedBackward, boolean triangle, int tileRows, boolean wantScores,
-                           INDArray q, INDArray k, INDArray v, INDArray keyBias, INDArray positionBias,
-                           boolean causal, double dropout, INDArray dCtx) {
+    private static Run run(boolean fused, boolean fusedBackward, boolean triangle, int scoreTileRows, int tileRows,
+                           boolean wantScores, INDArray q, INDArray k, INDArray v, INDArray keyBias,
+                           INDArray positionBias, boolean causal, double dropout, INDArray dCtx) {
         boolean before = FusedAttention.enabled;
         boolean triangleBefore = FusedAttention.triangle;
+        int scoreTileBefore = FusedAttention.scoreTileRows;
         int tileBefore = FusedAttention.tileRows;
         try {
             FusedAttention.enabled = fused;
             FusedAttention.triangle = triangle;
+            FusedAttention.scoreTileRows = triangle ? scoreTileRows : scoreTileBefore;
             FusedAttention.tileRows = triangle ? tileRows : tileBefore;
             INDArray ctxRows = Nd4j.createUninitialized(DataType.FLOAT, q.size(0) * q.size(2), q.size(1) * q.size(3));
             INDArray ctx = heads(ctxRows, q.size(0), q.size(2), 1, q.size(1), q.size(3))[0];
@@ -62,6 +64,7 @@ class FusedAttentionTest {
         } finally {
             FusedAttention.enabled = before;
             FusedAttention.triangle = triangleBefore;
+            FusedAttention.scoreTileRows = scoreTileBefore;
             FusedAttention.tileRows = tileBefore;
         }
     }
@@ -113,18 +116,19 @@ class FusedAttentionTest {
     void causalRowTilesEqualWholeBlocks() {
         assertTrue(FloatKernels.VECTOR, "the tests run with the Vector API");
         List<String> checked = new ArrayList<>();
-        // {batch, heads, T, d, tile rows}: tiny GPT's head size and sequence; a last tile of 16 rows; 48-row tiles,
-        // whose key counts are off the lane count; a tile as long as the block (whole blocks)
-        long[][] shapes = {{2, 4, 128, 32, 32}, {2, 4, 128, 32, 16}, {3, 2, 80, 8, 32}, {2, 2, 80, 8, 48},
-                {2, 2, 40, 8, 40}};
+        // {batch, heads, T, d, score tile rows, tile rows}: tiny GPT's head size and sequence; last tiles of 16
+        // rows; 48- and 24-row tiles, whose key counts are off the lane count; tiles as long as the block (whole)
+        long[][] shapes = {{2, 4, 128, 32, 64, 32}, {2, 4, 128, 32, 32, 16}, {3, 2, 80, 8, 64, 32},
+                {2, 2, 80, 8, 48, 24}, {2, 2, 40, 8, 40, 40}};
         double worst = 0;
         for (long[] sh : shapes) {
             long b = sh[0];
             long h = sh[1];
             long t = sh[2];
             long d = sh[3];
-            int tile = (int) sh[4];
-            Nd4j.getRandom().setSeed(11 + t + tile);
+            int scoreTile = (int) sh[4];
+            int tile = (int) sh[5];
+            Nd4j.getRandom().setSeed(11 + t + scoreTile + tile);
             INDArray[] qkv = heads(Nd4j.randn(DataType.FLOAT, b * t, 3 * h * d), b, t, 3, h, d);
             INDArray dCtx = heads(Nd4j.randn(DataType.FLOAT, b * t, h * d), b, t, 1, h, d)[0];
             INDArray mask = Nd4j.ones(DataType.FLOAT, b, t);
@@ -140,14 +144,14 @@ class FusedAttentionTest {
                 boolean wantScores = (c & 8) != 0;
                 String at = java.util.Arrays.toString(sh) + " key bias " + (kb != null) + " position bias "
                         + (pb != null) + " dropout " + dropout + " scores' gradient " + wantScores;
-                Run whole = withThreads(2, () -> run(true, true, false, 0, wantScores, qkv[0], qkv[1], qkv[2], kb, pb,
+                Run whole = withThreads(2, () -> run(true, true, false, 0, 0, wantScores, qkv[0], qkv[1], qkv[2], kb, pb,
                         true, dropout, dCtx));
-                Run tiles = withThreads(2, () -> run(true, true, true, tile, wantScores, qkv[0], qkv[1], qkv[2], kb,
+                Run tiles = withThreads(2, () -> run(true, true, true, scoreTile, tile, wantScores, qkv[0], qkv[1], qkv[2], kb,
                         pb, true, dropout, dCtx));
-                Run single = withThreads(1, () -> run(true, true, true, tile, wantScores, qkv[0], qkv[1], qkv[2], kb,
+                Run single = withThreads(1, () -> run(true, true, true, scoreTile, tile, wantScores, qkv[0], qkv[1], qkv[2], kb,
                         pb, true, dropout, dCtx));
                 // a tiled forward whose backward takes the unfused path, which reads all of P
-                Run mixed = withThreads(2, () -> run(true, false, true, tile, wantScores, qkv[0], qkv[1], qkv[2], kb,
+                Run mixed = withThreads(2, () -> run(true, false, true, scoreTile, tile, wantScores, qkv[0], qkv[1], qkv[2], kb,
                         pb, true, dropout, dCtx));
                 // the same bits on one thread as on two
                 assertBitEqual(tiles.ctx(), single.ctx(), "context, 1 thread " + at);
