@@ -21,6 +21,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * arguments, and the element-wise steps are {@link VectorKernels}' row kernels in the order the unfused path runs
  * them, so the results equal the unfused path's bit for bit. The (batch, head) pairs are split over threads as
  * {@link BatchedGemm} splits them, each part with scratch blocks of its own.
+ *
+ * <p>A causal block skips its masked upper triangle: its query rows go in tiles, and a tile's products cover only the
+ * keys up to its last query (QK^T and {@code dCtx V^T} in tiles of 64 rows, 75% of a 128-row block; the others in
+ * tiles of 32 rows, 62.5%). The row kernels see the same values; QK^T and {@code dCtx V^T} leave out masked outputs
+ * only, and the other products leave out terms that are exact zeros (masked probabilities and their scores'
+ * gradients), so with OpenBLAS summing each dot product in order the results stay those of whole blocks bit for bit
+ * (FusedAttentionTest holds them to a float-rounding tolerance). The masked probabilities are still written as zeros:
+ * backward and the unfused backward read all of P. Tile sizes by measurement: OpenBLAS's small-matrix kernel for
+ * {@code A B^T} runs at about half the speed of its whole-block path, so those products take fewer, larger tiles
+ * (docs/BENCHMARKS.md, "causal attention in row tiles").
  */
 final class FusedAttention {
     /** Tests switch the fused path off to compare it with the unfused one. */

@@ -833,9 +833,8 @@ final class VectorKernels {
 
     // ---------------------------------------------------------------- attention by (batch, head) blocks
     //
-    // FusedAttention's element-wise steps on one [Tq, Tk] block while it is in the cache. Rows go through the row
-    // kernels above as softmaxDropout and softmaxBackward run them, so the values are theirs bit for bit; the dropout
-    // mask is indexed by the element's place in the whole [B, h, Tq, Tk] scores (maskBase + i), as theirs is.
+    // Helpers of FusedAttention's element-wise steps on one [Tq, Tk] block while it is in the cache (the row-tile
+    // kernels at the end of this class).
 
     /** Scratch for the lane sums of the row kernels. */
     static float[] lanes() {
