@@ -120,12 +120,16 @@ final class FusedAttention {
                     sgemm(false, true, s1 - s0, sk, d, (float) scale, at(pq, q, i, j, s0), ld(q),
                             at(pk, k, i, j, 0), ld(k), pp.position(o + (long) s0 * tk), tk);
                     VectorKernels.probabilityRows(probs, s0, s1, tq, tk, sk, keys, position, causal, lanes);
-                    if (drop) {
-                        VectorKernels.dropRows(probs, dropped, s0, s1, tk, sk, (int) o, seed, threshold, keepScale);
-                    }
                     for (int r0 = s0; r0 < s1; r0 += rows) {
                         int r1 = Math.min(s1, r0 + rows);
-                        sgemm(false, false, r1 - r0, d, n.keys(r1, tiled), 1f, pd.position(dOff + (long) r0 * tk), tk,
+                        int nk = n.keys(r1, tiled);
+                        if (drop && tiled) {
+                            VectorKernels.causalDropRows(probs, dropped, r0, r1, tq, tk, nk, (int) o, seed, threshold,
+                                    keepScale);
+                        } else if (drop) {
+                            VectorKernels.dropRows(probs, dropped, r0, r1, tk, nk, (int) o, seed, threshold, keepScale);
+                        }
+                        sgemm(false, false, r1 - r0, d, nk, 1f, pd.position(dOff + (long) r0 * tk), tk,
                                 at(pv, v, i, j, 0), ld(v), at(pc, ctx, i, j, r0), ld(ctx));
                     }
                 }
@@ -189,25 +193,32 @@ final class FusedAttention {
                 ByteBuffer grad = VectorKernels.slice(bg, go, block);
                 ByteBuffer probs = VectorKernels.slice(bp, o, block);
                 ByteBuffer drops = VectorKernels.slice(regenerate ? bs : bd, dOff, block);
-                // by row tiles: G = dCtx V^T and its softmax backward, then dq = scale G k over each tile's keys
+                // by row tiles: G = dCtx V^T, then by smaller ones its softmax backward and dq = scale G k
                 for (int s0 = 0; s0 < tq; s0 += scoreRows) {
                     int s1 = Math.min(tq, s0 + scoreRows);
                     int sk = n.keys(s1, tiled);
                     sgemm(false, true, s1 - s0, sk, d, 1f, at(pdc, dCtx, i, j, s0), ld(dCtx), at(pv, v, i, j, 0),
                             ld(v), pg.position(go + (long) s0 * tk), tk);
-                    if (regenerate) {
-                        VectorKernels.dropRows(probs, drops, s0, s1, tk, sk, (int) o, seed, threshold, keepScale);
-                    }
-                    VectorKernels.softmaxBackwardRows(grad, probs, drops, tk, sk, s0, s1);
-                    if (wantScores && sk < tk) {
-                        VectorKernels.zeroRows(grad, s0, s1, tk, sk);
-                    }
                     // scores = scale * q k^T: dq = scale * G k, dk = scale * G^T q
                     for (int r0 = s0; r0 < s1; r0 += rows) {
                         int r1 = Math.min(s1, r0 + rows);
-                        sgemm(false, false, r1 - r0, d, n.keys(r1, tiled), (float) scale,
-                                pg.position(go + (long) r0 * tk), tk, at(pk, k, i, j, 0), ld(k), at(pdq, dq, i, j, r0),
-                                ld(dq));
+                        int nk = n.keys(r1, tiled);
+                        if (regenerate && tiled) {
+                            VectorKernels.causalDropRows(probs, drops, r0, r1, tq, tk, nk, (int) o, seed, threshold,
+                                    keepScale);
+                        } else if (regenerate) {
+                            VectorKernels.dropRows(probs, drops, r0, r1, tk, nk, (int) o, seed, threshold, keepScale);
+                        }
+                        if (tiled) {
+                            VectorKernels.causalBackwardRows(grad, probs, drops, r0, r1, tq, tk, nk);
+                        } else {
+                            VectorKernels.softmaxBackwardRows(grad, probs, drops, tk, tk, r0, r1);
+                        }
+                        if (wantScores && nk < tk) {
+                            VectorKernels.zeroRows(grad, r0, r1, tk, nk);
+                        }
+                        sgemm(false, false, r1 - r0, d, nk, (float) scale, pg.position(go + (long) r0 * tk), tk,
+                                at(pk, k, i, j, 0), ld(k), at(pdq, dq, i, j, r0), ld(dq));
                     }
                 }
                 // by key tiles: the keys a tile added, [done, nk), get gradient from that tile's queries and the later

@@ -909,6 +909,22 @@ final class VectorKernels {
         }
     }
 
+    /**
+     * {@link #dropRows} of causal rows {@code [r0, r1)} of a {@code [tq, tk]} block: each row's first keys, up to the
+     * vector holding its last one, then zeros up to {@code nk} (where the probabilities are 0): the same values.
+     */
+    static void causalDropRows(ByteBuffer bp, ByteBuffer bd, int r0, int r1, int tq, int tk, int nk, int maskBase,
+                               long seed, int threshold, float scale) {
+        int hi = (int) (seed >>> 32);
+        int lo = (int) seed;
+        int shift = tk - tq;
+        for (int r = r0; r < r1; r++) {
+            int w = Math.min(nk, (Math.min(tk, r + shift + 1) + L - 1) / L * L);
+            drop(bp, bd, r * tk, w, maskBase + r * tk, hi, lo, threshold, scale);
+            zeroRow(bd, r * tk, w, nk);
+        }
+    }
+
     /** Zeros the columns {@code [nk, tk)} of the rows {@code [r0, r1)} (row stride tk). */
     static void zeroRows(ByteBuffer b, int r0, int r1, int tk, int nk) {
         for (int r = r0; r < r1; r++) {
@@ -923,27 +939,49 @@ final class VectorKernels {
     static void softmaxBackwardRows(ByteBuffer bg, ByteBuffer bp, ByteBuffer bd, int stride, int w, int r0,
                                     int r1) {
         float[] lanes = new float[L];
-        int vw = F.loopBound(w);
         for (int r = r0; r < r1; r++) {
-            int o = r * stride;
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < vw; j += L) {
-                FloatVector dg = load(bd, o + j).mul(load(bg, o + j));
-                store(dg, bg, o + j);
-                acc = acc.add(dg);
-            }
-            float dot = sum(acc, lanes);
-            for (int j = vw; j < w; j++) {
-                float dg = bd.getFloat((o + j) << 2) * bg.getFloat((o + j) << 2);
-                bg.putFloat((o + j) << 2, dg);
-                dot += dg;
-            }
-            for (int j = 0; j < vw; j += L) {
-                store(load(bp, o + j).neg().fma(FloatVector.broadcast(F, dot), load(bg, o + j)), bg, o + j);
-            }
-            for (int j = vw; j < w; j++) {
-                bg.putFloat((o + j) << 2, bg.getFloat((o + j) << 2) - bp.getFloat((o + j) << 2) * dot);
-            }
+            softmaxBackwardRow(bg, bp, bd, r * stride, w, lanes);
+        }
+    }
+
+    /**
+     * The causal rows {@code [r0, r1)} of a {@code [tq, tk]} block's scores' gradient (g in place, p and d alike, at
+     * their buffers' start): {@link #softmaxBackwardRows} of each row's first keys, up to the vector holding its last
+     * one (masked columns have P = D = 0, whose gradient is 0), then zeros up to {@code nk}. The values equal those of
+     * the whole rows up to the sign of zeros.
+     */
+    static void causalBackwardRows(ByteBuffer bg, ByteBuffer bp, ByteBuffer bd, int r0, int r1, int tq, int tk,
+                                   int nk) {
+        float[] lanes = new float[L];
+        int shift = tk - tq;
+        for (int r = r0; r < r1; r++) {
+            int n = Math.min(tk, r + shift + 1);
+            int w = Math.min(nk, (n + L - 1) / L * L);
+            softmaxBackwardRow(bg, bp, bd, r * tk, w, lanes);
+            zeroRow(bg, r * tk, w, nk);
+        }
+    }
+
+    /** {@code g <- d * g - p * sum(d * g)} over the {@code w} elements at element {@code o}. */
+    private static void softmaxBackwardRow(ByteBuffer bg, ByteBuffer bp, ByteBuffer bd, int o, int w, float[] lanes) {
+        int vw = F.loopBound(w);
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < vw; j += L) {
+            FloatVector dg = load(bd, o + j).mul(load(bg, o + j));
+            store(dg, bg, o + j);
+            acc = acc.add(dg);
+        }
+        float dot = sum(acc, lanes);
+        for (int j = vw; j < w; j++) {
+            float dg = bd.getFloat((o + j) << 2) * bg.getFloat((o + j) << 2);
+            bg.putFloat((o + j) << 2, dg);
+            dot += dg;
+        }
+        for (int j = 0; j < vw; j += L) {
+            store(load(bp, o + j).neg().fma(FloatVector.broadcast(F, dot), load(bg, o + j)), bg, o + j);
+        }
+        for (int j = vw; j < w; j++) {
+            bg.putFloat((o + j) << 2, bg.getFloat((o + j) << 2) - bp.getFloat((o + j) << 2) * dot);
         }
     }
 }
