@@ -38,8 +38,8 @@ final class FusedAttention {
 
     /**
      * Whether a causal block skips its masked upper triangle (tests switch it off to compare with whole blocks): its
-     * query rows go in tiles of {@link #tileRows}, and every product of a tile covers only the keys up to the tile's
-     * last query.
+     * query rows go in tiles of {@link #scoreTileRows} and {@link #tileRows}, and every product of a tile covers only
+     * the keys up to the tile's last query.
      */
     static volatile boolean triangle = true;
 
@@ -123,11 +123,9 @@ final class FusedAttention {
                     for (int r0 = s0; r0 < s1; r0 += rows) {
                         int r1 = Math.min(s1, r0 + rows);
                         int nk = n.keys(r1, tiled);
-                        if (drop && tiled) {
-                            VectorKernels.causalDropRows(probs, dropped, r0, r1, tq, tk, nk, (int) o, seed, threshold,
+                        if (drop) {
+                            VectorKernels.dropRows(probs, dropped, r0, r1, tq, tk, nk, causal, (int) o, seed, threshold,
                                     keepScale);
-                        } else if (drop) {
-                            VectorKernels.dropRows(probs, dropped, r0, r1, tk, nk, (int) o, seed, threshold, keepScale);
                         }
                         sgemm(false, false, r1 - r0, d, nk, 1f, pd.position(dOff + (long) r0 * tk), tk,
                                 at(pv, v, i, j, 0), ld(v), at(pc, ctx, i, j, r0), ld(ctx));
@@ -203,11 +201,9 @@ final class FusedAttention {
                     for (int r0 = s0; r0 < s1; r0 += rows) {
                         int r1 = Math.min(s1, r0 + rows);
                         int nk = n.keys(r1, tiled);
-                        if (regenerate && tiled) {
-                            VectorKernels.causalDropRows(probs, drops, r0, r1, tq, tk, nk, (int) o, seed, threshold,
+                        if (regenerate) {
+                            VectorKernels.dropRows(probs, drops, r0, r1, tq, tk, nk, causal, (int) o, seed, threshold,
                                     keepScale);
-                        } else if (regenerate) {
-                            VectorKernels.dropRows(probs, drops, r0, r1, tk, nk, (int) o, seed, threshold, keepScale);
                         }
                         if (tiled) {
                             VectorKernels.causalBackwardRows(grad, probs, drops, r0, r1, tq, tk, nk);

@@ -862,9 +862,11 @@ final class VectorKernels {
     // FusedAttention's element-wise steps on the rows [r0, r1) of one [tq, tk] block (row stride tk) whose products
     // covered the keys [0, nk) only: in a causal block, the keys after a tile's last query are masked for all of its
     // rows, and their scores are never computed. The rows go through the row kernels above as softmaxDropout and
-    // softmaxBackward run them, on the same values, so the probabilities and the scores' gradient are theirs bit for
-    // bit; the dropout mask is indexed by the element's place in the whole [B, h, Tq, Tk] scores (maskBase + i), as
-    // theirs is. A whole block is the tile r0 = 0, r1 = tq, nk = tk.
+    // softmaxBackward run them, on the same values; the dropout mask is indexed by the element's place in the whole
+    // [B, h, Tq, Tk] scores (maskBase + i), as theirs is. A whole block is the tile r0 = 0, r1 = tq, nk = tk, and gives
+    // their values bit for bit. Causal rows cut at the vector holding their last key: where the widths are multiples
+    // of the lane count (T = 128, tiles of 16 rows or more), the lanes' partial sums and so the values are the same
+    // (up to the sign of zeros); other widths move some terms from the lanes into the scalar tail (float rounding).
 
     /**
      * Rows {@code [r0, r1)} of one block's probabilities in place: the scores plus the key bias ({@code tk} values, or
@@ -893,33 +895,21 @@ final class VectorKernels {
 
     /**
      * {@code bd[i] = bp[i] * mask(maskBase + i)} for the first {@code nk} elements of the rows {@code [r0, r1)} (row
-     * stride tk) of a block at the start of both buffers: {@link #dropBlock}'s values for elements {@code maskBase ..}
-     * of the scores.
+     * stride tk) of a {@code [tq, tk]} block at the start of both buffers: {@link #dropBlock}'s values for elements
+     * {@code maskBase ..} of the scores. A causal row stops at the vector holding its last key and has zeros after
+     * it (where its probabilities are 0): the same values.
      */
-    static void dropRows(ByteBuffer bp, ByteBuffer bd, int r0, int r1, int tk, int nk, int maskBase, long seed,
-                         int threshold, float scale) {
+    static void dropRows(ByteBuffer bp, ByteBuffer bd, int r0, int r1, int tq, int tk, int nk, boolean causal,
+                         int maskBase, long seed, int threshold, float scale) {
         int hi = (int) (seed >>> 32);
         int lo = (int) seed;
-        if (nk == tk) {
+        if (!causal && nk == tk) {
             drop(bp, bd, r0 * tk, (r1 - r0) * tk, maskBase + r0 * tk, hi, lo, threshold, scale);
             return;
         }
-        for (int r = r0; r < r1; r++) {
-            drop(bp, bd, r * tk, nk, maskBase + r * tk, hi, lo, threshold, scale);
-        }
-    }
-
-    /**
-     * {@link #dropRows} of causal rows {@code [r0, r1)} of a {@code [tq, tk]} block: each row's first keys, up to the
-     * vector holding its last one, then zeros up to {@code nk} (where the probabilities are 0): the same values.
-     */
-    static void causalDropRows(ByteBuffer bp, ByteBuffer bd, int r0, int r1, int tq, int tk, int nk, int maskBase,
-                               long seed, int threshold, float scale) {
-        int hi = (int) (seed >>> 32);
-        int lo = (int) seed;
         int shift = tk - tq;
         for (int r = r0; r < r1; r++) {
-            int w = Math.min(nk, (Math.min(tk, r + shift + 1) + L - 1) / L * L);
+            int w = causal ? Math.min(nk, (Math.min(tk, r + shift + 1) + L - 1) / L * L) : nk;
             drop(bp, bd, r * tk, w, maskBase + r * tk, hi, lo, threshold, scale);
             zeroRow(bd, r * tk, w, nk);
         }
