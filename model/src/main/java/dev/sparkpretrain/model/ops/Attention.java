@@ -33,12 +33,13 @@ public final class Attention {
 
     /**
      * What backward needs: q, k, v (unscaled; views into the projections), the probabilities, the probabilities
-     * after dropout (the same array when there is no dropout) and the scores' scale. No dropout mask: see
+     * after dropout (the same array when there is no dropout), the scores' scale and whether the attention was causal
+     * (the fused path then skips the masked keys in backward too). No dropout mask: see
      * {@link #backward}. The fused FLOAT path ({@link FusedAttention}) keeps no dropped probabilities (null) but
      * recomputes them from the mask's keep threshold, scale and seed ({@link FloatKernels#dropoutMask}'s).
      */
     public record State(INDArray q, INDArray k, INDArray v, INDArray probs, INDArray droppedProbs, double scale,
-                        int keepThreshold, float keepScale, long seed) {}
+                        boolean causal, int keepThreshold, float keepScale, long seed) {}
 
     /**
      * Additive key-padding bias {@code [B, T]} from a 1/0 mask, or null when there is no mask or it masks nothing
@@ -84,7 +85,7 @@ public final class Attention {
             INDArray p = FusedAttention.forward(q, k, v, ctx, scale, keyBias, positionBias, causal, threshold,
                     keepScale, seed);
             if (state != null) {
-                state[0] = new State(q, k, v, p, drop ? null : p, scale, threshold, keepScale, seed);
+                state[0] = new State(q, k, v, p, drop ? null : p, scale, causal, threshold, keepScale, seed);
             }
             return ctx;
         }
@@ -114,7 +115,7 @@ public final class Attention {
         }
         BatchedGemm.product(pd, false, v, false, 1.0, ctx);
         if (state != null) {
-            state[0] = new State(q, k, v, s, pd, scale, FloatKernels.KEEP_ALL, 1f, 0L);
+            state[0] = new State(q, k, v, s, pd, scale, causal, FloatKernels.KEEP_ALL, 1f, 0L);
         }
         return ctx;
     }
@@ -133,7 +134,7 @@ public final class Attention {
         INDArray dS;
         if (FusedAttention.applies(new INDArray[] {st.q(), st.k(), st.v(), dCtx, dq, dk, dv}, p)) {
             dS = FusedAttention.backward(dCtx, st.q(), st.k(), st.v(), p, st.droppedProbs(), st.keepThreshold(),
-                    st.keepScale(), st.seed(), st.scale(), dq, dk, dv, wantPositionBias);
+                    st.keepScale(), st.seed(), st.scale(), st.causal(), dq, dk, dv, wantPositionBias);
             return wantPositionBias ? positionBiasGradient(dS) : null;
         }
         // the fused forward kept no dropped probabilities; its operands are FLOAT, so the Vector API is on

@@ -21,10 +21,33 @@ import org.nd4j.linalg.factory.Nd4j;
  * arguments, and the element-wise steps are {@link VectorKernels}' row kernels in the order the unfused path runs
  * them, so the results equal the unfused path's bit for bit. The (batch, head) pairs are split over threads as
  * {@link BatchedGemm} splits them, each part with scratch blocks of its own.
+ *
+ * <p>A causal block skips its masked upper triangle: its query rows go in tiles, and a tile's products cover only the
+ * keys up to its last query (QK^T and {@code dCtx V^T} in tiles of 64 rows, 75% of a 128-row block; the others in
+ * tiles of 32 rows, 62.5%). The row kernels see the same values; QK^T and {@code dCtx V^T} leave out masked outputs
+ * only, and the other products leave out terms that are exact zeros (masked probabilities and their scores'
+ * gradients), so with OpenBLAS summing each dot product in order the results stay those of whole blocks bit for bit
+ * (FusedAttentionTest holds them to a float-rounding tolerance). The masked probabilities are still written as zeros:
+ * backward and the unfused backward read all of P. Tile sizes by measurement: OpenBLAS's small-matrix kernel for
+ * {@code A B^T} runs at about half the speed of its whole-block path, so those products take fewer, larger tiles
+ * (docs/BENCHMARKS.md, "causal attention in row tiles").
  */
 final class FusedAttention {
     /** Tests switch the fused path off to compare it with the unfused one. */
     static volatile boolean enabled = true;
+
+    /**
+     * Whether a causal block skips its masked upper triangle (tests switch it off to compare with whole blocks): its
+     * query rows go in tiles of {@link #scoreTileRows} and {@link #tileRows}, and every product of a tile covers only
+     * the keys up to the tile's last query.
+     */
+    static volatile boolean triangle = true;
+
+    /** Query rows per tile of a causal block in the products with k or v transposed (QK^T and dCtx V^T). */
+    static volatile int scoreTileRows = 64;
+
+    /** Query (or key) rows per tile of a causal block in the other products. */
+    static volatile int tileRows = 32;
 
     private FusedAttention() {}
 
@@ -58,6 +81,9 @@ final class FusedAttention {
         int d = n.d();
         int block = n.block();
         boolean drop = threshold < FloatKernels.KEEP_ALL;
+        boolean tiled = n.tiled(causal);
+        int scoreRows = tiled ? scoreTileRows : tq;
+        int rows = tiled ? tileRows : tq;
         INDArray p = Nd4j.createUninitialized(DataType.FLOAT, new long[] {q.size(0), n.heads(), tq, tk}, 'c');
         INDArray scratch = drop ? Nd4j.createUninitialized(DataType.FLOAT, new long[] {n.parts(), block}, 'c') : null;
         ByteBuffer bp = VectorKernels.buffer(p);
@@ -78,22 +104,33 @@ final class FusedAttention {
             FloatPointer pv = new FloatPointer(vs);
             FloatPointer pc = new FloatPointer(cs);
             FloatPointer pp = new FloatPointer(ps);
-            FloatPointer pd = drop ? new FloatPointer(ss).position((long) part * block) : pp;
+            FloatPointer pd = drop ? new FloatPointer(ss) : pp;
             ByteBuffer dropped = drop ? VectorKernels.slice(bs, (long) part * block, block) : null;
             for (int x = from; x < to; x++) {
                 long i = x / n.heads();
                 long j = x % n.heads();
                 long o = (long) x * block;
-                sgemm(false, true, tq, tk, d, (float) scale, at(pq, q, i, j), ld(q), at(pk, k, i, j), ld(k),
-                        pp.position(o), tk);
+                long dOff = drop ? (long) part * block : o;
                 ByteBuffer probs = VectorKernels.slice(bp, o, block);
-                VectorKernels.probabilityBlock(probs, tq, tk, kb == null ? null : VectorKernels.slice(kb, i * tk, tk),
-                        pb == null ? null : VectorKernels.slice(pb, j * block, block), causal, lanes);
-                if (drop) {
-                    VectorKernels.dropInto(probs, dropped, block, (int) o, seed, threshold, keepScale);
+                ByteBuffer keys = kb == null ? null : VectorKernels.slice(kb, i * tk, tk);
+                ByteBuffer position = pb == null ? null : VectorKernels.slice(pb, j * block, block);
+                for (int s0 = 0; s0 < tq; s0 += scoreRows) {
+                    int s1 = Math.min(tq, s0 + scoreRows);
+                    int sk = n.keys(s1, tiled);
+                    sgemm(false, true, s1 - s0, sk, d, (float) scale, at(pq, q, i, j, s0), ld(q),
+                            at(pk, k, i, j, 0), ld(k), pp.position(o + (long) s0 * tk), tk);
+                    VectorKernels.probabilityRows(probs, s0, s1, tq, tk, sk, keys, position, causal, lanes);
+                    for (int r0 = s0; r0 < s1; r0 += rows) {
+                        int r1 = Math.min(s1, r0 + rows);
+                        int nk = n.keys(r1, tiled);
+                        if (drop) {
+                            VectorKernels.dropRows(probs, dropped, r0, r1, tq, tk, nk, causal, (int) o, seed, threshold,
+                                    keepScale);
+                        }
+                        sgemm(false, false, r1 - r0, d, nk, 1f, pd.position(dOff + (long) r0 * tk), tk,
+                                at(pv, v, i, j, 0), ld(v), at(pc, ctx, i, j, r0), ld(ctx));
+                    }
                 }
-                sgemm(false, false, tq, d, tk, 1f, drop ? pd : pp.position(o), tk, at(pv, v, i, j), ld(v),
-                        at(pc, ctx, i, j), ld(ctx));
             }
         });
         return p;
@@ -105,14 +142,17 @@ final class FusedAttention {
      * {@code seed}; with {@code wantScores} returns the scores' gradient {@code [B,h,Tq,Tk]}, else null.
      */
     static INDArray backward(INDArray dCtx, INDArray q, INDArray k, INDArray v, INDArray p, INDArray dropped,
-                             int threshold, float keepScale, long seed, double scale, INDArray dq, INDArray dk,
-                             INDArray dv, boolean wantScores) {
+                             int threshold, float keepScale, long seed, double scale, boolean causal, INDArray dq,
+                             INDArray dk, INDArray dv, boolean wantScores) {
         Blocks n = Blocks.of(q, k);
         int tq = n.tq();
         int tk = n.tk();
         int d = n.d();
         int block = n.block();
         boolean regenerate = dropped == null && threshold < FloatKernels.KEEP_ALL;
+        boolean tiled = n.tiled(causal);
+        int scoreRows = tiled ? scoreTileRows : tq;
+        int rows = tiled ? tileRows : tq;
         INDArray pIn = VectorKernels.dense(p);
         INDArray dIn = dropped == null ? pIn : VectorKernels.dense(dropped);
         INDArray dS = wantScores ? Nd4j.createUninitialized(DataType.FLOAT, p.shape(), 'c') : null;
@@ -148,19 +188,49 @@ final class FusedAttention {
                 long o = (long) x * block;
                 long go = wantScores ? o : (2L * part) * block;
                 long dOff = regenerate ? (2L * part + 1) * block : o;
-                FloatPointer g = pg.position(go);
-                sgemm(false, true, tq, tk, d, 1f, at(pdc, dCtx, i, j), ld(dCtx), at(pv, v, i, j), ld(v), g, tk);
+                ByteBuffer grad = VectorKernels.slice(bg, go, block);
                 ByteBuffer probs = VectorKernels.slice(bp, o, block);
                 ByteBuffer drops = VectorKernels.slice(regenerate ? bs : bd, dOff, block);
-                if (regenerate) {
-                    VectorKernels.dropInto(probs, drops, block, (int) o, seed, threshold, keepScale);
+                // by row tiles: G = dCtx V^T, then by smaller ones its softmax backward and dq = scale G k
+                for (int s0 = 0; s0 < tq; s0 += scoreRows) {
+                    int s1 = Math.min(tq, s0 + scoreRows);
+                    int sk = n.keys(s1, tiled);
+                    sgemm(false, true, s1 - s0, sk, d, 1f, at(pdc, dCtx, i, j, s0), ld(dCtx), at(pv, v, i, j, 0),
+                            ld(v), pg.position(go + (long) s0 * tk), tk);
+                    // scores = scale * q k^T: dq = scale * G k, dk = scale * G^T q
+                    for (int r0 = s0; r0 < s1; r0 += rows) {
+                        int r1 = Math.min(s1, r0 + rows);
+                        int nk = n.keys(r1, tiled);
+                        if (regenerate) {
+                            VectorKernels.dropRows(probs, drops, r0, r1, tq, tk, nk, causal, (int) o, seed, threshold,
+                                    keepScale);
+                        }
+                        if (tiled) {
+                            VectorKernels.causalBackwardRows(grad, probs, drops, r0, r1, tq, tk, nk);
+                        } else {
+                            VectorKernels.softmaxBackwardRows(grad, probs, drops, tk, tk, r0, r1);
+                        }
+                        if (wantScores && nk < tk) {
+                            VectorKernels.zeroRows(grad, r0, r1, tk, nk);
+                        }
+                        sgemm(false, false, r1 - r0, d, nk, (float) scale, pg.position(go + (long) r0 * tk), tk,
+                                at(pk, k, i, j, 0), ld(k), at(pdq, dq, i, j, r0), ld(dq));
+                    }
                 }
-                sgemm(true, false, tk, d, tq, 1f, pd.position(dOff), tk, at(pdc, dCtx, i, j), ld(dCtx),
-                        at(pdv, dv, i, j), ld(dv));
-                VectorKernels.softmaxBackwardBlock(VectorKernels.slice(bg, go, block), probs, drops, tq, tk);
-                // scores = scale * q k^T: dq = scale * G k, dk = scale * G^T q
-                sgemm(false, false, tq, d, tk, (float) scale, g, tk, at(pk, k, i, j), ld(k), at(pdq, dq, i, j), ld(dq));
-                sgemm(true, false, tk, d, tq, (float) scale, g, tk, at(pq, q, i, j), ld(q), at(pdk, dk, i, j), ld(dk));
+                // by key tiles: the keys a tile added, [done, nk), get gradient from that tile's queries and the later
+                // ones, whose G and D columns up to nk are written (the rest of the block's rows see them masked)
+                int done = 0;
+                for (int r0 = 0; r0 < tq && done < tk; r0 += rows) {
+                    int nk = n.keys(Math.min(tq, r0 + rows), tiled);
+                    if (nk > done) {
+                        long off = (long) r0 * tk + done;
+                        sgemm(true, false, nk - done, d, tq - r0, 1f, pd.position(dOff + off), tk,
+                                at(pdc, dCtx, i, j, r0), ld(dCtx), at(pdv, dv, i, j, done), ld(dv));
+                        sgemm(true, false, nk - done, d, tq - r0, (float) scale, pg.position(go + off), tk,
+                                at(pq, q, i, j, r0), ld(q), at(pdk, dk, i, j, done), ld(dk));
+                        done = nk;
+                    }
+                }
             }
         });
         return dS;
@@ -174,15 +244,28 @@ final class FusedAttention {
                     BatchedGemm.parts(count));
         }
 
+        /** Whether a block is worked in row tiles: causal, each query with at least one key, tiles of fewer rows. */
+        boolean tiled(boolean causal) {
+            return causal && triangle && tq <= tk && Math.min(tileRows, scoreTileRows) < tq;
+        }
+
+        /**
+         * The keys a tile of query rows ending at {@code r1} computes: in row tiles, those up to its last query's
+         * position ({@code Tk - Tq} keys precede the first query's), else all.
+         */
+        int keys(int r1, boolean tiled) {
+            return tiled ? Math.min(tk, r1 + tk - tq) : tk;
+        }
+
         /** Elements of one {@code [Tq, Tk]} block. */
         int block() {
             return tq * tk;
         }
     }
 
-    /** Pointer {@code ptr} moved to matrix (i, j) of the rank-4 array {@code x}. */
-    private static FloatPointer at(FloatPointer ptr, INDArray x, long i, long j) {
-        return ptr.position(i * x.stride(0) + j * x.stride(1));
+    /** Pointer {@code ptr} moved to row {@code r} of matrix (i, j) of the rank-4 array {@code x}. */
+    private static FloatPointer at(FloatPointer ptr, INDArray x, long i, long j, long r) {
+        return ptr.position(i * x.stride(0) + j * x.stride(1) + r * x.stride(2));
     }
 
     /** The row stride of {@code x}'s matrices. */

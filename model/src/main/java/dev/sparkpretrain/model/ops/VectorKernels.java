@@ -842,36 +842,13 @@ final class VectorKernels {
     }
 
     private static void softmaxBackwardRows(ByteBuffer bg, ByteBuffer bp, ByteBuffer bd, int w, int r0, int r1) {
-        float[] lanes = new float[L];
-        int vw = F.loopBound(w);
-        for (int r = r0; r < r1; r++) {
-            int o = r * w;
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < vw; j += L) {
-                FloatVector dg = load(bd, o + j).mul(load(bg, o + j));
-                store(dg, bg, o + j);
-                acc = acc.add(dg);
-            }
-            float dot = sum(acc, lanes);
-            for (int j = vw; j < w; j++) {
-                float dg = bd.getFloat((o + j) << 2) * bg.getFloat((o + j) << 2);
-                bg.putFloat((o + j) << 2, dg);
-                dot += dg;
-            }
-            for (int j = 0; j < vw; j += L) {
-                store(load(bp, o + j).neg().fma(FloatVector.broadcast(F, dot), load(bg, o + j)), bg, o + j);
-            }
-            for (int j = vw; j < w; j++) {
-                bg.putFloat((o + j) << 2, bg.getFloat((o + j) << 2) - bp.getFloat((o + j) << 2) * dot);
-            }
-        }
+        softmaxBackwardRows(bg, bp, bd, w, w, r0, r1);
     }
 
     // ---------------------------------------------------------------- attention by (batch, head) blocks
     //
-    // FusedAttention's element-wise steps on one [Tq, Tk] block while it is in the cache. Rows go through the row
-    // kernels above as softmaxDropout and softmaxBackward run them, so the values are theirs bit for bit; the dropout
-    // mask is indexed by the element's place in the whole [B, h, Tq, Tk] scores (maskBase + i), as theirs is.
+    // Helpers of FusedAttention's element-wise steps on one [Tq, Tk] block while it is in the cache (the row-tile
+    // kernels at the end of this class).
 
     /** Scratch for the lane sums of the row kernels. */
     static float[] lanes() {
@@ -881,30 +858,6 @@ final class VectorKernels {
     /** Elements {@code [from, from + n)} of a buffer from {@link #buffer}, as a native-order view starting at 0. */
     static ByteBuffer slice(ByteBuffer whole, long from, int n) {
         return whole.slice(Math.toIntExact(from << 2), n << 2).order(NATIVE);
-    }
-
-    /**
-     * One block's probabilities in place: the scores {@code [tq, tk]} at {@code bs}'s start plus the key bias
-     * ({@code tk} values, or null) plus the position bias ({@code [tq, tk]}, or null), in that order as the broadcast adds before
-     * {@link #softmaxDropout}, then its softmax of each row (causal as there, by the row's number in the block).
-     */
-    static void probabilityBlock(ByteBuffer bs, int tq, int tk, ByteBuffer keyBias, ByteBuffer positionBias,
-                                 boolean causal, float[] lanes) {
-        int shift = causal ? tk - tq : -1;
-        for (int r = 0; r < tq; r++) {
-            int o = r * tk;
-            if (keyBias != null) {
-                addRow(bs, o, keyBias, 0, tk);
-            }
-            if (positionBias != null) {
-                addRow(bs, o, positionBias, o, tk);
-            }
-            if (shift < 0) {
-                softmaxRow(bs, o, tk, lanes);
-            } else {
-                causalRow(bs, o, Math.min(tk, r + shift + 1), tk, lanes);
-            }
-        }
     }
 
     /** Adds {@code w} values of {@code b} from element {@code bo} to the row at element {@code o} of {@code bs}. */
@@ -918,17 +871,122 @@ final class VectorKernels {
         }
     }
 
+    // ---------------------------------------------------------------- causal blocks by row tiles (FusedAttention)
+    //
+    // FusedAttention's element-wise steps on the rows [r0, r1) of one [tq, tk] block (row stride tk) whose products
+    // covered the keys [0, nk) only: in a causal block, the keys after a tile's last query are masked for all of its
+    // rows, and their scores are never computed. The rows go through the row kernels above as softmaxDropout and
+    // softmaxBackward run them, on the same values; the dropout mask is indexed by the element's place in the whole
+    // [B, h, Tq, Tk] scores (maskBase + i), as theirs is. A whole block is the tile r0 = 0, r1 = tq, nk = tk, and gives
+    // their values bit for bit. Causal rows cut at the vector holding their last key: where the widths are multiples
+    // of the lane count (T = 128, tiles of 16 rows or more), the lanes' partial sums and so the values are the same
+    // (up to the sign of zeros); other widths move some terms from the lanes into the scalar tail (float rounding).
+
     /**
-     * {@code bd[i] = bp[i] * mask(maskBase + i)} for {@code i < n}: {@link #dropBlock}'s values for elements
-     * {@code maskBase ..} of the scores, written from the start of a buffer of their own.
+     * Rows {@code [r0, r1)} of one block's probabilities in place: the scores plus the key bias ({@code tk} values, or
+     * null) plus the position bias ({@code [tq, tk]}, or null), in that order as the broadcast adds before
+     * {@link #softmaxDropout}, over the first {@code nk} columns, then each row's softmax (causal as there, by the
+     * row's number in the block; a causal row's columns after its last key, up to tk, become 0). Not causal: nk = tk.
      */
-    static void dropInto(ByteBuffer bp, ByteBuffer bd, int n, int maskBase, long seed, int threshold, float scale) {
-        drop(bp, bd, 0, n, maskBase, (int) (seed >>> 32), (int) seed, threshold, scale);
+    static void probabilityRows(ByteBuffer bs, int r0, int r1, int tq, int tk, int nk, ByteBuffer keyBias,
+                                ByteBuffer positionBias, boolean causal, float[] lanes) {
+        int shift = causal ? tk - tq : -1;
+        for (int r = r0; r < r1; r++) {
+            int o = r * tk;
+            if (keyBias != null) {
+                addRow(bs, o, keyBias, 0, nk);
+            }
+            if (positionBias != null) {
+                addRow(bs, o, positionBias, o, nk);
+            }
+            if (shift < 0) {
+                softmaxRow(bs, o, tk, lanes);
+            } else {
+                causalRow(bs, o, Math.min(tk, r + shift + 1), tk, lanes);
+            }
+        }
     }
 
-    /** {@link #softmaxBackward} of one {@code [tq, tk]} block, each at its buffer's start: g in place. */
-    static void softmaxBackwardBlock(ByteBuffer g, ByteBuffer p, ByteBuffer d, int tq, int tk) {
-        softmaxBackwardRows(g, p, d, tk, 0, tq);
+    /**
+     * {@code bd[i] = bp[i] * mask(maskBase + i)} for the first {@code nk} elements of the rows {@code [r0, r1)} (row
+     * stride tk) of a {@code [tq, tk]} block at the start of both buffers: {@link #dropBlock}'s values for elements
+     * {@code maskBase ..} of the scores. A causal row stops at the vector holding its last key and has zeros after
+     * it (where its probabilities are 0): the same values.
+     */
+    static void dropRows(ByteBuffer bp, ByteBuffer bd, int r0, int r1, int tq, int tk, int nk, boolean causal,
+                         int maskBase, long seed, int threshold, float scale) {
+        int hi = (int) (seed >>> 32);
+        int lo = (int) seed;
+        if (!causal && nk == tk) {
+            drop(bp, bd, r0 * tk, (r1 - r0) * tk, maskBase + r0 * tk, hi, lo, threshold, scale);
+            return;
+        }
+        int shift = tk - tq;
+        for (int r = r0; r < r1; r++) {
+            int w = causal ? Math.min(nk, (Math.min(tk, r + shift + 1) + L - 1) / L * L) : nk;
+            drop(bp, bd, r * tk, w, maskBase + r * tk, hi, lo, threshold, scale);
+            zeroRow(bd, r * tk, w, nk);
+        }
+    }
+
+    /** Zeros the columns {@code [nk, tk)} of the rows {@code [r0, r1)} (row stride tk). */
+    static void zeroRows(ByteBuffer b, int r0, int r1, int tk, int nk) {
+        for (int r = r0; r < r1; r++) {
+            zeroRow(b, r * tk, nk, tk);
+        }
+    }
+
+    /**
+     * {@link #softmaxBackward}'s rows {@code [r0, r1)} of width {@code w} and row stride {@code stride} (g in place, p
+     * and d alike), all at their buffers' start.
+     */
+    static void softmaxBackwardRows(ByteBuffer bg, ByteBuffer bp, ByteBuffer bd, int stride, int w, int r0,
+                                    int r1) {
+        float[] lanes = new float[L];
+        for (int r = r0; r < r1; r++) {
+            softmaxBackwardRow(bg, bp, bd, r * stride, w, lanes);
+        }
+    }
+
+    /**
+     * The causal rows {@code [r0, r1)} of a {@code [tq, tk]} block's scores' gradient (g in place, p and d alike, at
+     * their buffers' start): {@link #softmaxBackwardRows} of each row's first keys, up to the vector holding its last
+     * one (masked columns have P = D = 0, whose gradient is 0), then zeros up to {@code nk}. The values equal those of
+     * the whole rows up to the sign of zeros.
+     */
+    static void causalBackwardRows(ByteBuffer bg, ByteBuffer bp, ByteBuffer bd, int r0, int r1, int tq, int tk,
+                                   int nk) {
+        float[] lanes = new float[L];
+        int shift = tk - tq;
+        for (int r = r0; r < r1; r++) {
+            int n = Math.min(tk, r + shift + 1);
+            int w = Math.min(nk, (n + L - 1) / L * L);
+            softmaxBackwardRow(bg, bp, bd, r * tk, w, lanes);
+            zeroRow(bg, r * tk, w, nk);
+        }
+    }
+
+    /** {@code g <- d * g - p * sum(d * g)} over the {@code w} elements at element {@code o}. */
+    private static void softmaxBackwardRow(ByteBuffer bg, ByteBuffer bp, ByteBuffer bd, int o, int w, float[] lanes) {
+        int vw = F.loopBound(w);
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < vw; j += L) {
+            FloatVector dg = load(bd, o + j).mul(load(bg, o + j));
+            store(dg, bg, o + j);
+            acc = acc.add(dg);
+        }
+        float dot = sum(acc, lanes);
+        for (int j = vw; j < w; j++) {
+            float dg = bd.getFloat((o + j) << 2) * bg.getFloat((o + j) << 2);
+            bg.putFloat((o + j) << 2, dg);
+            dot += dg;
+        }
+        for (int j = 0; j < vw; j += L) {
+            store(load(bp, o + j).neg().fma(FloatVector.broadcast(F, dot), load(bg, o + j)), bg, o + j);
+        }
+        for (int j = vw; j < w; j++) {
+            bg.putFloat((o + j) << 2, bg.getFloat((o + j) << 2) - bp.getFloat((o + j) << 2) * dot);
+        }
     }
 
     // ---------------------------------------------------------------- LM head: softmax and argmax of logit rows

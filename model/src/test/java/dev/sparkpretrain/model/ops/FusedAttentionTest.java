@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link FusedAttention} against the unfused path ({@link BatchedGemm} products over whole arrays, then the
  * element-wise kernels): the same outputs, probabilities and gradients bit for bit, for self-attention on the heads of
  * a fused QKV projection (views) and for cross-attention with other key and query lengths, with and without causal
- * masks, key padding, a position bias and dropout, on one thread and split over the libnd4j threads.
+ * masks, key padding, a position bias and dropout, on one thread and split over the libnd4j threads; and causal
+ * blocks in row tiles that skip the masked keys against whole blocks.
  */
 class FusedAttentionTest {
     private static final long SEED = 20261129L;
@@ -26,9 +27,27 @@ class FusedAttentionTest {
 
     private static Run run(boolean fused, boolean fusedBackward, INDArray q, INDArray k, INDArray v,
                            INDArray keyBias, INDArray positionBias, boolean causal, double dropout, INDArray dCtx) {
+        return run(fused, fusedBackward, false, 0, 0, positionBias != null, q, k, v, keyBias, positionBias, causal,
+                dropout, dCtx);
+    }
+
+    /**
+     * One forward and backward pass; {@code triangle} with {@code scoreTileRows} and {@code tileRows} query rows per
+     * tile skips the masked keys of causal blocks, else every product covers the whole block. {@code wantScores}:
+     * backward returns the position bias gradient, summed from the scores' gradient.
+     */
+    private static Run run(boolean fused, boolean fusedBackward, boolean triangle, int scoreTileRows, int tileRows,
+                           boolean wantScores, INDArray q, INDArray k, INDArray v, INDArray keyBias,
+                           INDArray positionBias, boolean causal, double dropout, INDArray dCtx) {
         boolean before = FusedAttention.enabled;
+        boolean triangleBefore = FusedAttention.triangle;
+        int scoreTileBefore = FusedAttention.scoreTileRows;
+        int tileBefore = FusedAttention.tileRows;
         try {
             FusedAttention.enabled = fused;
+            FusedAttention.triangle = triangle;
+            FusedAttention.scoreTileRows = triangle ? scoreTileRows : scoreTileBefore;
+            FusedAttention.tileRows = triangle ? tileRows : tileBefore;
             INDArray ctxRows = Nd4j.createUninitialized(DataType.FLOAT, q.size(0) * q.size(2), q.size(1) * q.size(3));
             INDArray ctx = heads(ctxRows, q.size(0), q.size(2), 1, q.size(1), q.size(3))[0];
             Attention.State[] st = new Attention.State[1];
@@ -40,10 +59,13 @@ class FusedAttentionTest {
             INDArray dq = Nd4j.createUninitialized(DataType.FLOAT, q.shape(), 'c');
             INDArray dKv = Nd4j.createUninitialized(DataType.FLOAT, k.size(0) * k.size(2), 2 * k.size(1) * k.size(3));
             INDArray[] kv = heads(dKv, k.size(0), k.size(2), 2, k.size(1), k.size(3));
-            INDArray dBias = Attention.backward(dCtx, st[0], dq, kv[0], kv[1], positionBias != null);
+            INDArray dBias = Attention.backward(dCtx, st[0], dq, kv[0], kv[1], wantScores);
             return new Run(ctxRows, probs, dq, dKv, null, dBias);
         } finally {
             FusedAttention.enabled = before;
+            FusedAttention.triangle = triangleBefore;
+            FusedAttention.scoreTileRows = scoreTileBefore;
+            FusedAttention.tileRows = tileBefore;
         }
     }
 
@@ -73,6 +95,100 @@ class FusedAttentionTest {
             return;
         }
         assertArrayEquals(FloatKernels.read(expected), FloatKernels.read(actual), what);
+    }
+
+    /** The largest difference from {@code expected} relative to expected's largest magnitude (0 for equal bits). */
+    private static double relativeError(INDArray expected, INDArray actual) {
+        float[] e = FloatKernels.read(expected);
+        float[] a = FloatKernels.read(actual);
+        assertEquals(e.length, a.length);
+        double max = 0;
+        double diff = 0;
+        for (int i = 0; i < e.length; i++) {
+            assertTrue(Float.isFinite(a[i]), "finite");
+            max = Math.max(max, Math.abs(e[i]));
+            diff = Math.max(diff, Math.abs((double) e[i] - a[i]));
+        }
+        return max == 0 ? diff : diff / max;
+    }
+
+    @Test
+    void causalRowTilesEqualWholeBlocks() {
+        assertTrue(FloatKernels.VECTOR, "the tests run with the Vector API");
+        List<String> checked = new ArrayList<>();
+        // {batch, heads, T, d, score tile rows, tile rows}: tiny GPT's head size and sequence; last tiles of 16
+        // rows; 48- and 24-row tiles, whose key counts are off the lane count; rows off the lane count; tiles as
+        // long as the block (whole)
+        long[][] shapes = {{2, 4, 128, 32, 64, 32}, {2, 4, 128, 32, 32, 16}, {3, 2, 80, 8, 64, 32},
+                {2, 2, 80, 8, 48, 24}, {2, 3, 50, 8, 32, 16}, {2, 2, 40, 8, 40, 40}};
+        double worst = 0;
+        for (long[] sh : shapes) {
+            long b = sh[0];
+            long h = sh[1];
+            long t = sh[2];
+            long d = sh[3];
+            int scoreTile = (int) sh[4];
+            int tile = (int) sh[5];
+            Nd4j.getRandom().setSeed(11 + t + scoreTile + tile);
+            INDArray[] qkv = heads(Nd4j.randn(DataType.FLOAT, b * t, 3 * h * d), b, t, 3, h, d);
+            INDArray q = qkv[0];
+            INDArray k = qkv[1];
+            INDArray v = qkv[2];
+            INDArray dCtx = heads(Nd4j.randn(DataType.FLOAT, b * t, h * d), b, t, 1, h, d)[0];
+            INDArray mask = Nd4j.ones(DataType.FLOAT, b, t);
+            mask.putScalar(0, t - 1, 0f);
+            mask.putScalar(b - 1, t - 3, 0f);
+            mask.putScalar(b - 1, 0, 0f);
+            INDArray keyBias = Attention.keyBias(mask, b, t);
+            INDArray positionBias = Nd4j.randn(DataType.FLOAT, h, t, t);
+            for (int c = 0; c < 16; c++) {
+                INDArray kb = (c & 1) != 0 ? keyBias : null;
+                INDArray pb = (c & 2) != 0 ? positionBias : null;
+                double dropout = (c & 4) != 0 ? 0.3 : 0.0;
+                boolean wantScores = (c & 8) != 0;
+                String at = java.util.Arrays.toString(sh) + " key bias " + (kb != null) + " position bias "
+                        + (pb != null) + " dropout " + dropout + " scores' gradient " + wantScores;
+                Run whole = withThreads(2, () -> run(true, true, false, 0, 0, wantScores, q, k, v, kb, pb, true,
+                        dropout, dCtx));
+                Run tiles = withThreads(2, () -> run(true, true, true, scoreTile, tile, wantScores, q, k, v, kb, pb,
+                        true, dropout, dCtx));
+                Run single = withThreads(1, () -> run(true, true, true, scoreTile, tile, wantScores, q, k, v, kb, pb,
+                        true, dropout, dCtx));
+                // a tiled forward whose backward takes the unfused path, which reads all of P
+                Run mixed = withThreads(2, () -> run(true, false, true, scoreTile, tile, wantScores, q, k, v, kb, pb,
+                        true, dropout, dCtx));
+                // the same bits on one thread as on two
+                assertBitEqual(tiles.ctx(), single.ctx(), "context, 1 thread " + at);
+                assertBitEqual(tiles.probs(), single.probs(), "probabilities, 1 thread " + at);
+                assertBitEqual(tiles.dq(), single.dq(), "dq, 1 thread " + at);
+                assertBitEqual(tiles.dk(), single.dk(), "dk, dv, 1 thread " + at);
+                assertBitEqual(tiles.dBias(), single.dBias(), "position bias gradient, 1 thread " + at);
+                // the products' sums drop the masked zeros (OpenBLAS may sum a shorter product in another order,
+                // and rows cut off the lane count move terms into scalar tails): float rounding apart, the same
+                // values (bit for bit here at T = 128); the masked probabilities stay exact zeros
+                for (Run r : new Run[] {tiles, mixed}) {
+                    double[] errors = {relativeError(whole.ctx(), r.ctx()), relativeError(whole.probs(), r.probs()),
+                            relativeError(whole.dq(), r.dq()), relativeError(whole.dk(), r.dk()),
+                            wantScores ? relativeError(whole.dBias(), r.dBias()) : 0};
+                    for (double e : errors) {
+                        assertTrue(e < 2e-6, "relative error " + java.util.Arrays.toString(errors) + " at " + at);
+                        worst = Math.max(worst, e);
+                    }
+                    if (!wantScores) {
+                        assertNull(r.dBias(), at);
+                    }
+                    float[] p = FloatKernels.read(r.probs());
+                    for (int i = 0; i < p.length; i++) {
+                        if ((i % (t * t)) % t > (i % (t * t)) / t) {
+                            assertEquals(0f, p[i], "masked probability " + i + " " + at);
+                        }
+                    }
+                }
+                checked.add(at);
+            }
+        }
+        System.out.println("causal row tiles against whole blocks: largest relative difference " + worst);
+        assertEquals(6 * 16, checked.size());
     }
 
     @Test
