@@ -6,6 +6,8 @@ import dev.sparkpretrain.model.bert.BertBatch;
 import dev.sparkpretrain.model.bert.BertModel;
 import dev.sparkpretrain.model.gpt.GptBatch;
 import dev.sparkpretrain.model.gpt.GptModel;
+import dev.sparkpretrain.model.t5.T5Batch;
+import dev.sparkpretrain.model.t5.T5Model;
 import dev.sparkpretrain.model.ops.Activation;
 import dev.sparkpretrain.model.train.OptimizerStep;
 import dev.sparkpretrain.model.train.ReplicaPool;
@@ -30,8 +32,14 @@ import java.util.Random;
  * <pre>
  * mvn -q -o -pl model test-compile
  * java -cp "$(cat cp.txt):model/target/classes:model/target/test-classes" \
- *     dev.sparkpretrain.model.bench.ThroughputBenchmark [tiny|mini|base] [mlm|causal] [steps] [batch] [warmup]
+ *     dev.sparkpretrain.model.bench.ThroughputBenchmark [tiny|mini|base] [mlm|causal|t5] [steps] [batch] [warmup]
  * </pre>
+ *
+ * <p>{@code mlm} is BERT (masked LM on 15% of the positions + next sentence), {@code causal} GPT-2, {@code t5} T5 v1.0
+ * span corruption: as many encoder and decoder layers as the configuration has layers, {@code seq} input tokens and
+ * {@link #T5_TARGETS} target tokens (15% noise in spans of 3 gives ~26 targets and sentinels per 128 inputs), relative
+ * position bias, ReLU, tied head. T5's tokens/s counts input and target tokens, and its FLOPs follow the issue's
+ * count layer by layer ({@link #t5FlopsPerStep}).
  *
  * <p>Step modes (printed as {@code mode:}): by default {@code graph.fit} on the whole batch. {@code -Dbench.replicas=1}
  * runs the batch through {@link OptimizerStep} (one micro-batch, sequential, gradient norm clipped at 1.0 as the
@@ -106,7 +114,24 @@ public final class ThroughputBenchmark {
             }
             long rows = (long) s.batch * predictions;
             flops = flopsPerStep(s, rows, true);
-        } else {
+        } else if (objective.equals("t5")) {
+            TransformerConfig c = new TransformerConfig(TransformerConfig.Family.T5, s.vocab, s.hidden, s.layers,
+                    s.heads, s.ff, s.seq, 0, dropout, dropout, 1e-6, 1.0, s.hidden / s.heads, s.layers, 32, 128,
+                    Activation.RELU, true);
+            graph = T5Model.build(c, OptimizerConfig.bertDefaults(10, 10_000), 1);
+            T5Batch b = t5Batch(rng, s);
+            data = T5Model.toMultiDataSet(b);
+            // Every target is real: the step's weight (examples / real targets of the whole step, as
+            // T5TrainingObjective computes it) is 1 / T5_TARGETS for every micro-batch too.
+            for (int k = 0; k < microBatches; k++) {
+                int from = k * per;
+                micro.add(T5Model.toMultiDataSet(new T5Batch(Arrays.copyOfRange(b.inputIds(), from, from + per),
+                        Arrays.copyOfRange(b.inputMask(), from, from + per),
+                        Arrays.copyOfRange(b.targetIds(), from, from + per),
+                        Arrays.copyOfRange(b.targetMask(), from, from + per)), 1.0 / T5_TARGETS));
+            }
+            flops = t5FlopsPerStep(s);
+        } else if (objective.equals("causal")) {
             TransformerConfig c = new TransformerConfig(TransformerConfig.Family.GPT, s.vocab, s.hidden, s.layers,
                     s.heads, s.ff, s.seq, 0, dropout, dropout, 1e-5, 0.02, s.hidden / s.heads, 0, 0, 0, Activation.GELU_TANH,
                     true);
@@ -119,9 +144,12 @@ public final class ThroughputBenchmark {
                 micro.add(GptModel.toMultiDataSet(new GptBatch(Arrays.copyOfRange(w, k * per, k * per + per))));
             }
             flops = flopsPerStep(s, (long) s.batch * s.seq, false);
+        } else {
+            throw new IllegalArgumentException("objective must be mlm, causal or t5, got " + objective);
         }
-        System.out.printf(Locale.ROOT, "%s %s: %d parameters, batch %d x seq %d, dropout %s, %.2f GFLOP per step%n",
-                config, objective, graph.numParams(), s.batch, s.seq, dropout, flops / 1e9);
+        System.out.printf(Locale.ROOT, "%s %s: %d parameters, batch %d x seq %d%s, dropout %s, %.2f GFLOP per step%n",
+                config, objective, graph.numParams(), s.batch, s.seq,
+                objective.equals("t5") ? " + " + T5_TARGETS + " targets" : "", dropout, flops / 1e9);
         OptimizerStep optimizer = new OptimizerStep(1.0);
         ReplicaPool pool = replicas > 1 ? ReplicaPool.of(graph, replicas,
                 "keep".equals(System.getProperty("bench.nativeThreads")) ? ReplicaPool.NativeThreads.KEEP
@@ -158,7 +186,7 @@ public final class ThroughputBenchmark {
         double wallPerStep = (System.nanoTime() - wall0) / 1e9 / steps;
         Collections.sort(times);
         double median = times.get(times.size() / 2);
-        double tokens = (double) s.batch * s.seq;
+        double tokens = (double) s.batch * (s.seq + (objective.equals("t5") ? T5_TARGETS : 0));
         System.out.printf(Locale.ROOT, "step median %.1f ms (min %.1f, max %.1f): %.0f tokens/s, %.1f model GFLOP/s%n",
                 median * 1e3, times.get(0) * 1e3, times.get(times.size() - 1) * 1e3, tokens / median,
                 flops / median / 1e9);
@@ -198,6 +226,48 @@ public final class ThroughputBenchmark {
         double nHead = mlm ? h * h + 3 * h + v * h + v : v * h + v;
         double bt = (double) s.batch * s.seq;
         return 6 * s.layers * nLayer * bt + 6 * nHead * rows + 12.0 * s.layers * s.seq * h * bt;
+    }
+
+    /** T5's target length per example at every configuration. */
+    static final int T5_TARGETS = 32;
+
+    /**
+     * The issue's count for T5, per part: {@code 6 N B T} for the encoder layers over the inputs
+     * ({@code N = 4H^2 + 2HF + 2H}: no biases, two RMS norms) and the decoder layers over the targets
+     * ({@code 8H^2 + 2HF + 3H}: self- and cross-attention, three norms), {@code 6 V H} per target for the tied head, and
+     * {@code 12 H} per (query, key) pair per layer for the attention products: encoder self {@code T_in^2}, decoder self
+     * {@code T_out^2} and cross {@code T_out T_in} per example.
+     */
+    static double t5FlopsPerStep(Shape s) {
+        double h = s.hidden;
+        double f = s.ff;
+        double b = s.batch;
+        double in = s.seq;
+        double out = T5_TARGETS;
+        double encoder = 4 * h * h + 2 * h * f + 2 * h;
+        double decoder = 8 * h * h + 2 * h * f + 3 * h;
+        double pairs = in * in + out * out + out * in;
+        return 6 * s.layers * (encoder * b * in + decoder * b * out) + 6 * s.vocab * h * b * out
+                + 12.0 * s.layers * h * b * pairs;
+    }
+
+    /** Random inputs and targets over ids 5.. (no padding), T5_TARGETS targets per example. */
+    static T5Batch t5Batch(Random rng, Shape s) {
+        int[][] in = new int[s.batch][s.seq];
+        int[][] inMask = new int[s.batch][s.seq];
+        int[][] out = new int[s.batch][T5_TARGETS];
+        int[][] outMask = new int[s.batch][T5_TARGETS];
+        for (int i = 0; i < s.batch; i++) {
+            for (int j = 0; j < s.seq; j++) {
+                in[i][j] = 5 + rng.nextInt(s.vocab - 5);
+                inMask[i][j] = 1;
+            }
+            for (int j = 0; j < T5_TARGETS; j++) {
+                out[i][j] = 5 + rng.nextInt(s.vocab - 5);
+                outMask[i][j] = 1;
+            }
+        }
+        return new T5Batch(in, inMask, out, outMask);
     }
 
     static BertBatch mlmBatch(Random rng, Shape s, int p) {
