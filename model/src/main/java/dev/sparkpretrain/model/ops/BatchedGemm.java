@@ -25,11 +25,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code scores [B,h,T,T]}.
  */
 public final class BatchedGemm {
-    private static final boolean CPU_BACKEND =
-            "org.nd4j.linalg.cpu.nativecpu.CpuBackend".equals(Nd4j.getBackend().getClass().getName());
-
     /** Tests switch the direct path off to compare it with ND4J's. */
-    static volatile boolean direct = CPU_BACKEND;
+    static volatile boolean direct = FloatKernels.CPU_BACKEND;
 
     private BatchedGemm() {}
 

@@ -107,6 +107,20 @@ public final class FloatKernels {
         return true;
     }
 
+    /** Whether ND4J's backend is the CPU one (the kernels here and direct BLAS calls read its host buffers). */
+    static final boolean CPU_BACKEND =
+            "org.nd4j.linalg.cpu.nativecpu.CpuBackend".equals(Nd4j.getBackend().getClass().getName());
+
+    /** Whether {@code x} is dense, row-major and starts its buffer: element i at buffer element i. */
+    static boolean startsBuffer(INDArray x) {
+        return x.ordering() == 'c' && Shape.hasDefaultStridesForShape(x) && x.offset() == 0;
+    }
+
+    /** The array itself when it {@link #startsBuffer starts its buffer} densely, else such a copy. */
+    static INDArray dense(INDArray x) {
+        return startsBuffer(x) ? x : x.dup('c');
+    }
+
     /** A heap copy of {@code x}'s elements in row-major order. */
     public static float[] read(INDArray x) {
         return read(x, new float[Math.toIntExact(x.length())]);
@@ -114,7 +128,7 @@ public final class FloatKernels {
 
     /** Copies {@code x}'s elements in row-major order into the start of {@code out}, and returns {@code out}. */
     private static float[] read(INDArray x, float[] out) {
-        INDArray c = x.ordering() == 'c' && Shape.hasDefaultStridesForShape(x) && x.offset() == 0 ? x : x.dup('c');
+        INDArray c = dense(x);
         FloatBuffer b = c.data().asNioFloat();
         b.get(0, out, 0, Math.toIntExact(c.length()));
         return out;

@@ -88,8 +88,8 @@ final class FusedAttention {
         INDArray scratch = drop ? Nd4j.createUninitialized(DataType.FLOAT, new long[] {n.parts(), block}, 'c') : null;
         ByteBuffer bp = VectorKernels.buffer(p);
         ByteBuffer bs = drop ? VectorKernels.buffer(scratch) : null;
-        ByteBuffer kb = keyBias == null ? null : VectorKernels.buffer(VectorKernels.dense(keyBias));
-        ByteBuffer pb = positionBias == null ? null : VectorKernels.buffer(VectorKernels.dense(positionBias));
+        ByteBuffer kb = keyBias == null ? null : VectorKernels.buffer(FloatKernels.dense(keyBias));
+        ByteBuffer pb = positionBias == null ? null : VectorKernels.buffer(FloatKernels.dense(positionBias));
         Pointer qs = q.data().addressPointer();
         Pointer ks = k.data().addressPointer();
         Pointer vs = v.data().addressPointer();
@@ -153,8 +153,8 @@ final class FusedAttention {
         boolean tiled = n.tiled(causal);
         int scoreRows = tiled ? scoreTileRows : tq;
         int rows = tiled ? tileRows : tq;
-        INDArray pIn = VectorKernels.dense(p);
-        INDArray dIn = dropped == null ? pIn : VectorKernels.dense(dropped);
+        INDArray pIn = FloatKernels.dense(p);
+        INDArray dIn = dropped == null ? pIn : FloatKernels.dense(dropped);
         INDArray dS = wantScores ? Nd4j.createUninitialized(DataType.FLOAT, p.shape(), 'c') : null;
         // per part: the scores' gradient (unless it is kept whole) and the dropped probabilities (when recomputed)
         INDArray scratch = Nd4j.createUninitialized(DataType.FLOAT, new long[] {n.parts(), 2, block}, 'c');

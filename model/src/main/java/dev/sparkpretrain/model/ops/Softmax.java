@@ -4,7 +4,6 @@ import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -22,11 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Softmax {
     private Softmax() {}
 
-    private static final boolean CPU_BACKEND =
-            "org.nd4j.linalg.cpu.nativecpu.CpuBackend".equals(Nd4j.getBackend().getClass().getName());
-
     /** Tests switch the kernel off to compare it with ND4J's ops. */
-    static volatile boolean kernel = FloatKernels.VECTOR && CPU_BACKEND;
+    static volatile boolean kernel = FloatKernels.VECTOR && FloatKernels.CPU_BACKEND;
 
     /**
      * Writes {@code softmax} of each row of {@code x [N, C]} into {@code z [N, C]} (may be {@code x}); both must be
@@ -87,7 +83,6 @@ public final class Softmax {
      * kernels read through {@code data().asNio()}.
      */
     private static boolean startsDense(INDArray a) {
-        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) && a.offset() == 0
-                && a.data().length() < 1L << 29;
+        return FloatKernels.startsBuffer(a) && a.data().length() < 1L << 29;
     }
 }

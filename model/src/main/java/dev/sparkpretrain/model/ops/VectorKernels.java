@@ -1,5 +1,7 @@
 package dev.sparkpretrain.model.ops;
 
+import static dev.sparkpretrain.model.ops.FloatKernels.dense;
+
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -10,7 +12,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -57,11 +58,6 @@ final class VectorKernels {
         INDArray x = Nd4j.createFromArray(new float[] {-1f, 0f, 0.5f, 2f});
         float y = buffer(gelu(x, null)[0]).getFloat(12);
         return F.length() == I.length() && Math.abs(y - 2f * 0.97724987f) < 1e-5f;
-    }
-
-    /** The array itself when it is dense, row-major and starts its buffer, else such a copy. */
-    static INDArray dense(INDArray x) {
-        return x.ordering() == 'c' && Shape.hasDefaultStridesForShape(x) && x.offset() == 0 ? x : x.dup('c');
     }
 
     private static INDArray fresh(long... shape) {

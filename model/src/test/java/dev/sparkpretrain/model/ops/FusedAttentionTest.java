@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FusedAttentionTest {
     private static final long SEED = 20261129L;
 
-    /** The arrays of one forward and backward pass. */
-    private record Run(INDArray ctx, INDArray probs, INDArray dq, INDArray dk, INDArray dv, INDArray dBias) {}
+    /** The arrays of one forward and backward pass; {@code dKv} holds dk and dv, the two parts of one projection. */
+    private record Run(INDArray ctx, INDArray probs, INDArray dq, INDArray dKv, INDArray dBias) {}
 
     private static Run run(boolean fused, boolean fusedBackward, INDArray q, INDArray k, INDArray v,
                            INDArray keyBias, INDArray positionBias, boolean causal, double dropout, INDArray dCtx) {
@@ -60,7 +60,7 @@ class FusedAttentionTest {
             INDArray dKv = Nd4j.createUninitialized(DataType.FLOAT, k.size(0) * k.size(2), 2 * k.size(1) * k.size(3));
             INDArray[] kv = heads(dKv, k.size(0), k.size(2), 2, k.size(1), k.size(3));
             INDArray dBias = Attention.backward(dCtx, st[0], dq, kv[0], kv[1], wantScores);
-            return new Run(ctxRows, probs, dq, dKv, null, dBias);
+            return new Run(ctxRows, probs, dq, dKv, dBias);
         } finally {
             FusedAttention.enabled = before;
             FusedAttention.triangle = triangleBefore;
@@ -161,14 +161,14 @@ class FusedAttentionTest {
                 assertBitEqual(tiles.ctx(), single.ctx(), "context, 1 thread " + at);
                 assertBitEqual(tiles.probs(), single.probs(), "probabilities, 1 thread " + at);
                 assertBitEqual(tiles.dq(), single.dq(), "dq, 1 thread " + at);
-                assertBitEqual(tiles.dk(), single.dk(), "dk, dv, 1 thread " + at);
+                assertBitEqual(tiles.dKv(), single.dKv(), "dk, dv, 1 thread " + at);
                 assertBitEqual(tiles.dBias(), single.dBias(), "position bias gradient, 1 thread " + at);
                 // the products' sums drop the masked zeros (OpenBLAS may sum a shorter product in another order,
                 // and rows cut off the lane count move terms into scalar tails): float rounding apart, the same
                 // values (bit for bit here at T = 128); the masked probabilities stay exact zeros
                 for (Run r : new Run[] {tiles, mixed}) {
                     double[] errors = {relativeError(whole.ctx(), r.ctx()), relativeError(whole.probs(), r.probs()),
-                            relativeError(whole.dq(), r.dq()), relativeError(whole.dk(), r.dk()),
+                            relativeError(whole.dq(), r.dq()), relativeError(whole.dKv(), r.dKv()),
                             wantScores ? relativeError(whole.dBias(), r.dBias()) : 0};
                     for (double e : errors) {
                         assertTrue(e < 2e-6, "relative error " + java.util.Arrays.toString(errors) + " at " + at);
@@ -241,7 +241,7 @@ class FusedAttentionTest {
                     assertBitEqual(ref.ctx(), r.ctx(), "context " + at);
                     assertBitEqual(ref.probs(), r.probs(), "probabilities " + at);
                     assertBitEqual(ref.dq(), r.dq(), "dq " + at);
-                    assertBitEqual(ref.dk(), r.dk(), "dk, dv " + at);
+                    assertBitEqual(ref.dKv(), r.dKv(), "dk, dv " + at);
                     assertBitEqual(ref.dBias(), r.dBias(), "position bias gradient " + at);
                 }
                 checked.add(at);
